@@ -1,0 +1,132 @@
+"""Python API: load a model and predict / sample, without the CLI.
+
+    >>> import seqgsn
+    >>> model = seqgsn.load_model()                 # the bundled default model
+    >>> preds = model.predict([seqgsn.Record("ubq", "MQIFVKTLTGKTITLEVEPSDTIENVKAKIQDKEGIPPDQQRLIFAGKQLEDGRTLSDYNIQKESTLHLVLRLRGG")])
+    >>> preds[0].ss8, preds[0].ss3, preds[0].prob8.shape
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from .alphabet import SS8, decode_ss8, encode_ss8
+from .checkpoint import load_model_file
+from .config import ChainConfig, Config
+from .data import length_batches
+from .decode import chain_marginals, chain_samples, clamp_tensors
+from .errors import LabelMismatchError
+from .features import FeatureSpec, featurize
+from .records import Prediction, Record
+
+DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "default.pt"
+
+
+def _parse_clamp(rec: Record, s: str) -> np.ndarray:
+    if len(s) != len(rec.seq):
+        raise LabelMismatchError(f"clamp string has length {len(s)}, sequence has {len(rec.seq)}",
+                                 record=rec.id)
+    out = np.full(len(s), -1, dtype=np.int64)
+    known = np.array([c != "-" for c in s])
+    if known.any():
+        out[known] = encode_ss8("".join(c for c in s if c != "-"), record=rec.id)
+    return out
+
+
+class Predictor:
+    """A loaded model plus its chain settings. Thread-safe for reading; not for training."""
+
+    def __init__(self, model, cfg: Config, info: Optional[dict] = None, path=None):
+        self.model = model
+        self.cfg = cfg
+        self.info = info or {}
+        self.path = path
+        self.spec = FeatureSpec(cfg.model.profile_dim)
+
+    @property
+    def chain(self) -> ChainConfig:
+        return self.cfg.chain
+
+    @property
+    def metrics(self) -> dict:
+        return self.info.get("metrics", {})
+
+    def _batches(self, records: Sequence[Record], clamps):
+        feats = [featurize(r, self.spec) for r in records]
+        cl = None
+        if clamps:
+            cl = [(_parse_clamp(r, clamps[r.id]) if r.id in clamps else None) for r in records]
+        for idx in length_batches([len(f.tokens) for f in feats], self.chain.batch_residues):
+            L = max(len(feats[i].tokens) for i in idx)
+            tok = torch.zeros(len(idx), L, dtype=torch.long)
+            mask = torch.zeros(len(idx), L, dtype=torch.bool)
+            prof = torch.zeros(len(idx), L, self.spec.profile_dim) if self.spec.profile_dim else None
+            for j, i in enumerate(idx):
+                n = len(feats[i].tokens)
+                tok[j, :n] = torch.from_numpy(feats[i].tokens)
+                mask[j, :n] = True
+                if prof is not None:
+                    prof[j, :n] = torch.from_numpy(feats[i].profile)
+            batch = {"tokens": tok, "mask": mask}
+            if prof is not None:
+                batch["profile"] = prof
+            clamp = clamp_tensors([cl[i] for i in idx], L) if cl else None
+            yield idx, batch, clamp
+
+    def predict(self, records: Sequence[Record], *, clamps: Optional[Dict[str, str]] = None,
+                steps: Optional[int] = None, burn_in: Optional[int] = None, seed: int = 0,
+                noisy: Optional[bool] = None) -> List[Prediction]:
+        """Averaged-marginal prediction; output in input order. clamps: id -> labels ('-' = free)."""
+        steps = steps or self.chain.steps
+        burn_in = self.chain.burn_in if burn_in is None else burn_in
+        burn_in = min(burn_in, steps - 1)
+        noisy = self.chain.noise if noisy is None else noisy
+        out: List[Optional[Prediction]] = [None] * len(records)
+        for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
+            prob = chain_marginals(self.model, batch, steps=steps, burn_in=burn_in, noisy=noisy,
+                                   seed=seed + 7919 * bi, clamp=clamp).numpy()
+            for j, i in enumerate(idx):
+                r = records[i]
+                p = prob[j, :len(r.seq)].astype(np.float32)
+                out[i] = Prediction(r.id, r.seq, decode_ss8(p.argmax(-1)), p, r.description,
+                                    clamped=(clamps or {}).get(r.id))
+        return out
+
+    def sample(self, records: Sequence[Record], *, n: int, burn_in: Optional[int] = None, thin: int = 1,
+               seed: int = 0, clamps: Optional[Dict[str, str]] = None) -> List[Prediction]:
+        """n label sequences per record drawn from the chain (after burn-in, every thin steps)."""
+        burn_in = self.chain.burn_in if burn_in is None else burn_in
+        out: List[Optional[Prediction]] = [None] * len(records)
+        for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
+            s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, seed=seed + 7919 * bi,
+                              clamp=clamp).numpy()
+            for j, i in enumerate(idx):
+                r = records[i]
+                L = len(r.seq)
+                samples = [decode_ss8(s[k, j, :L]) for k in range(n)]
+                counts = np.zeros((L, len(SS8)), np.float32)
+                for k in range(n):
+                    counts[np.arange(L), s[k, j, :L]] += 1
+                prob = counts / n
+                out[i] = Prediction(r.id, r.seq, decode_ss8(prob.argmax(-1)), prob, r.description,
+                                    clamped=(clamps or {}).get(r.id), samples=samples)
+        return out
+
+
+def load_model(path=None, *, steps: Optional[int] = None, burn_in: Optional[int] = None,
+               threads: Optional[int] = None) -> Predictor:
+    """Load a model file (None = the bundled default). Chain settings can be overridden."""
+    if threads:
+        torch.set_num_threads(int(threads))
+    path = DEFAULT_MODEL if path is None else Path(path)
+    model, cfg, info = load_model_file(path)
+    ch = cfg.chain
+    if steps is not None:
+        ch = replace(ch, steps=int(steps))
+    if burn_in is not None:
+        ch = replace(ch, burn_in=int(burn_in))
+    return Predictor(model, replace(cfg, chain=ch), info, path)

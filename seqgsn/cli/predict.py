@@ -1,0 +1,113 @@
+"""``seqgsn predict`` and ``seqgsn sample``: wiring only (see ``seqgsn.pipeline``)."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .. import pipeline
+from ..io.formats import FORMATS, SAMPLE_FORMATS
+from .main import handle_errors, main
+
+_EPILOG = ("Exit status: 0 = all records done; 3 = some records skipped (see the summary on stderr and "
+           "--errors); 2 = error (bad input, options, or --on-error fail).")
+
+
+def _common(fn):
+    """Options shared by predict and sample (applied bottom-up)."""
+    opts = [
+        click.argument("input", type=str),
+        click.option("-o", "--output", "out", default=None, metavar="OUT",
+                     help="Output file (written atomically), or a directory (existing, or ending in '/') "
+                          "for one file per record. Default: standard output."),
+        click.option("--model", "model_path", default=None, type=click.Path(dir_okay=False),
+                     help="Model file (default: the bundled model)."),
+        click.option("--clamp", "clamp_file", default=None, type=click.Path(dir_okay=False),
+                     help="FASTA-like file of known labels: '>id' then HGIEBTSC/'-' per residue."),
+        click.option("--seed", default=0, show_default=True, type=int, help="Random seed of the chain."),
+        click.option("--burn-in", "burn_in", default=None, type=click.IntRange(min=0),
+                     help="Chain steps discarded before averaging/sampling (default: the model's)."),
+        click.option("--on-error", "on_error", type=click.Choice(["skip", "fail"]), default="skip",
+                     show_default=True, help="skip: report bad records and go on (exit 3); fail: stop at the "
+                                             "first one (exit 2)."),
+        click.option("--errors", "errors_file", default=None, type=click.Path(dir_okay=False),
+                     help="Write every problem (rejected records, warnings) here as JSON lines."),
+        click.option("--resume", is_flag=True,
+                     help="Continue an interrupted run into the same -o output (no duplicates, no gaps)."),
+        click.option("--batch-residues", "batch_residues", default=pipeline.DEFAULT_CHUNK_RESIDUES,
+                     show_default=True, type=click.IntRange(min=1),
+                     help="Residues read, predicted and written per chunk (bounds memory)."),
+        click.option("--threads", default=None, type=click.IntRange(min=1),
+                     help="CPU threads for the model (default: torch's choice)."),
+    ]
+    for o in reversed(opts):
+        fn = o(fn)
+    return fn
+
+
+def _load(model_path, threads):
+    from ..api import load_model   # heavy (torch): only when a command runs
+    return load_model(model_path, threads=threads)
+
+
+def _finish(res, errors_file) -> None:
+    rep = res.problems
+    if rep is not None and len(rep):
+        click.echo("seqgsn: " + rep.summary(errors_file=errors_file), err=True)
+    if res.skipped:
+        sys.exit(pipeline.EXIT_SKIPPED)
+
+
+def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
+         batch_residues, threads, fmt, **extra):
+    opts = pipeline.RunOptions(mode=mode, fmt=fmt, seed=seed, burn_in=burn_in, on_error=on_error,
+                               chunk_residues=batch_residues, **extra)
+    opts.validate()
+    if resume and (out is None or out == "-" or input == "-"):
+        raise click.UsageError("--resume needs an input file and -o OUT")
+    if input != "-" and not os.path.exists(input):
+        raise click.BadParameter(f"{input}: no such file", param_hint="INPUT")
+    predictor = _load(model_path, threads)
+    try:
+        res = pipeline.run(predictor, input, out=out, opts=opts, clamp_file=clamp_file,
+                           errors_file=errors_file, resume=resume)
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): silence the interpreter's final flush of stdout
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise
+    _finish(res, errors_file)
+
+
+@main.command(epilog=_EPILOG)
+@_common
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="fasta", show_default=True,
+              help="Output format (see seqgsn.io.formats).")
+@click.option("--steps", default=None, type=click.IntRange(min=1),
+              help="Chain steps (default: the model's).")
+@handle_errors
+def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
+            batch_residues, threads, fmt, steps):
+    """Predict 8/3-state secondary structure for every record of a FASTA file ('-' = stdin).
+
+    Input may be gzip/bzip2/xz compressed; the FASTA policy (what is accepted,
+    warned about or rejected) is in the README and in seqgsn.io.fasta.
+    """
+    _run("predict", input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
+         batch_residues, threads, fmt, steps=steps)
+
+
+@main.command(epilog=_EPILOG)
+@_common
+@click.option("-n", "n", required=True, type=click.IntRange(min=1), help="Samples per record.")
+@click.option("--thin", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Chain steps between kept samples.")
+@click.option("-f", "--format", "fmt", type=click.Choice(SAMPLE_FORMATS), default="jsonl", show_default=True,
+              help="jsonl: {id, sequence, samples}; fasta: one '>ID sample=K/N' block per sample.")
+@handle_errors
+def sample(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
+           batch_residues, threads, n, thin, fmt):
+    """Draw N 8-state label sequences per record from the model's chain."""
+    _run("sample", input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
+         batch_residues, threads, fmt, n=n, thin=thin)

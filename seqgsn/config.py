@@ -1,0 +1,194 @@
+"""Configuration: defaults live here in frozen dataclasses; YAML files only override.
+
+``load_config(path)`` reads a YAML mapping with optional sections ``data``, ``model``,
+``chain``, ``train``; an unknown section or key is a :class:`ConfigError` naming it.
+``asdict(cfg)`` is what gets written beside every run and into every checkpoint.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where training data comes from (paths relative to the data root, see ``seqgsn.paths``)."""
+
+    train: tuple = ("scratch1d_sspro",)          # labelled corpora (8- or 3-state)
+    train_formats: tuple = ()                    # per-corpus reader override ('' = detect)
+    unlabeled: tuple = ()                        # sequences for the hybrid x-term only
+    filter_against: tuple = ("prottrans_netsurfp2_csv/CB513_HHblits.csv",)
+    filter_identity: float = 0.25
+    filter_coverage: float = 0.5
+    val_fraction: float = 0.05
+    val_cluster_identity: float = 0.3            # split by cluster so validation is not leaky
+    max_train_len: int = 700                     # longer chains are cropped at random per epoch
+    max_chains: int = 0                          # 0 = all (tiny configs use a slice)
+    min_len: int = 10
+    cache_dir: str = ""                          # '' = <run_dir>/../.cache
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The GSN (Zhou & Troyanskaya 2014, Sec. 3; Bengio et al. 2014, Sec. 3.4).
+
+    x-pathway: ``backbone_layers`` residual dilated conv blocks over the clamped
+    input, computed once per sequence. Chain: label state y (8 classes) and
+    ``len(hidden)`` hidden layers, with tied up/down convolutions between
+    adjacent layers.
+    """
+
+    profile_dim: int = 0                         # extra per-residue input columns (0 = sequence only)
+    embed_dim: int = 64
+    backbone_channels: int = 128
+    backbone_layers: int = 6
+    backbone_kernel: int = 9
+    backbone_dilations: tuple = (1, 2, 4, 1, 2, 4)
+    dropout: float = 0.15
+    hidden: tuple = (64, 64)                     # h1..hL channels (L >= 1; >= 2 is a deep GSN)
+    hidden_kernel: int = 5
+    label_kernel: int = 5                        # y <-> h1 convolution width
+    noise_pre: float = 0.1                       # Gaussian std before the hidden non-linearity
+    noise_post: float = 0.1                      # ... and after it
+    label_corruption: str = "mask"               # mask | salt_pepper | none
+    label_corruption_p: float = 0.2              # applied to the sampled label state each step
+    label_sampling: str = "sample"               # sample (GSN) | mean (deterministic marginal)
+    x_corruption_p: float = 0.0                  # hybrid: residues masked in x (then reconstructed)
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    """How the chain is run at prediction time."""
+
+    steps: int = 4
+    burn_in: int = 1
+    noise: bool = True                           # False = mean-field (noise-free) chain
+    batch_residues: int = 32768
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    walkback: int = 4                            # chain steps unrolled per update
+    step_weights: str = "uniform"                # uniform | last (weight of each step's cost)
+    clamp_train_p: float = 0.5                   # fraction of chains started from partly known labels
+    clamp_train_max: float = 0.6                 # max fraction of labels given to those chains
+    hybrid_lambda: float = 1.0                   # lambda * sup(y) + (1 - lambda) * unsup(x)
+    epochs: int = 20
+    lr: float = 2e-3
+    weight_decay: float = 1e-2
+    batch_residues: int = 16384
+    grad_clip: float = 1.0
+    patience: int = 5
+    seed: int = 0
+    threads: int = 0                             # 0 = torch default
+    max_minutes: float = 0.0                     # 0 = no time budget
+    checkpoint_every: int = 200                  # optimiser steps between resumable checkpoints
+    log_every: int = 50
+
+
+@dataclass(frozen=True)
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    chain: ChainConfig = field(default_factory=ChainConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+_SECTIONS = {f.name: f.type for f in dataclasses.fields(Config)}
+_CLASSES = {"data": DataConfig, "model": ModelConfig, "chain": ChainConfig, "train": TrainConfig}
+
+
+def _coerce(cls, section: str, values: dict, source: str) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"section '{section}' must be a mapping", file=source)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    out = {}
+    for k, v in values.items():
+        if k not in known:
+            raise ConfigError(f"unknown key '{section}.{k}' (known: {', '.join(sorted(known))})",
+                              file=source)
+        default = known[k].default
+        if isinstance(default, tuple):
+            v = tuple(v) if isinstance(v, (list, tuple)) else (v,)
+        elif isinstance(default, bool):
+            if not isinstance(v, bool):
+                raise ConfigError(f"'{section}.{k}' must be true/false, got {v!r}", file=source)
+        elif isinstance(default, (int, float)) and not isinstance(default, bool):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ConfigError(f"'{section}.{k}' must be a number, got {v!r}", file=source)
+            if isinstance(default, int) and not isinstance(default, bool) and float(v) != int(v):
+                raise ConfigError(f"'{section}.{k}' must be an integer, got {v!r}", file=source)
+            v = type(default)(v)
+        elif isinstance(default, str) and not isinstance(v, str):
+            raise ConfigError(f"'{section}.{k}' must be a string, got {v!r}", file=source)
+        out[k] = v
+    return dataclasses.replace(cls(), **out)
+
+
+def config_from_dict(d: Optional[dict], source: str = "<dict>") -> Config:
+    d = d or {}
+    if not isinstance(d, dict):
+        raise ConfigError("top level must be a mapping", file=source)
+    parts = {}
+    for sec, vals in d.items():
+        if sec not in _CLASSES:
+            raise ConfigError(f"unknown section '{sec}' (known: {', '.join(_CLASSES)})", file=source)
+        parts[sec] = _coerce(_CLASSES[sec], sec, vals or {}, source)
+    cfg = Config(**parts)
+    validate(cfg, source)
+    return cfg
+
+
+def load_config(path) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ConfigError(f"cannot read config: {e.strerror}", file=path) from None
+    try:
+        d = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"invalid YAML: {e}", file=path) from None
+    return config_from_dict(d, str(path))
+
+
+def config_to_dict(cfg: Config) -> dict:
+    def plain(v):
+        if isinstance(v, tuple):
+            return [plain(x) for x in v]
+        return v
+    return {sec: {k: plain(v) for k, v in dataclasses.asdict(getattr(cfg, sec)).items()}
+            for sec in _CLASSES}
+
+
+def validate(cfg: Config, source: str = "<config>") -> None:
+    m, t, c = cfg.model, cfg.train, cfg.chain
+    if len(m.backbone_dilations) != m.backbone_layers:
+        raise ConfigError("model.backbone_dilations needs one entry per backbone layer", file=source)
+    if not m.hidden:
+        raise ConfigError("model.hidden needs at least one layer", file=source)
+    for k in (m.backbone_kernel, m.hidden_kernel, m.label_kernel):
+        if k % 2 == 0:
+            raise ConfigError(f"kernel widths must be odd (got {k})", file=source)
+    if m.label_corruption not in ("mask", "salt_pepper", "none"):
+        raise ConfigError(f"model.label_corruption must be mask|salt_pepper|none, got {m.label_corruption!r}",
+                          file=source)
+    if m.label_sampling not in ("sample", "mean"):
+        raise ConfigError(f"model.label_sampling must be sample|mean, got {m.label_sampling!r}", file=source)
+    if not 0.0 <= t.hybrid_lambda <= 1.0:
+        raise ConfigError("train.hybrid_lambda must be in [0, 1]", file=source)
+    if t.walkback < 1 or c.steps < 1 or not 0 <= c.burn_in < c.steps:
+        raise ConfigError("need train.walkback >= 1, chain.steps >= 1 and 0 <= chain.burn_in < chain.steps",
+                          file=source)
+    if t.step_weights not in ("uniform", "last"):
+        raise ConfigError("train.step_weights must be uniform|last", file=source)
+
+
+def dump_config(cfg: Config) -> str:
+    return yaml.safe_dump(config_to_dict(cfg), sort_keys=False)

@@ -1,0 +1,92 @@
+"""Atomic output files: readers see the old file or the complete new one, never half.
+
+``atomic_write(path)`` writes into a temporary file in the *same directory* as
+``path`` (so the final ``os.replace`` is a rename within one file system, which
+POSIX makes atomic), flushes and ``fsync``s it, then renames it over ``path``.
+If the ``with`` block raises, the temporary file is removed and ``path`` is left
+exactly as it was (absent, or its previous content).
+
+The new file gets the permissions a plain ``open(path, "w")`` would give
+(``0o666 & ~umask``), or the old file's permissions when replacing one —
+``mkstemp``'s private ``0o600`` would surprise users sharing results.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator, Union
+
+_MODES = {"w", "wt", "wb", "x", "xt", "xb"}
+
+
+def _default_perms() -> int:
+    # os.umask can only be read by setting it; restore at once.
+    um = os.umask(0o022)
+    os.umask(um)
+    return 0o666 & ~um
+
+
+def _fsync_dir(d: Path) -> None:
+    # Make the rename itself durable; not possible on every platform/file system.
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_write(path: Union[str, os.PathLike], mode: str = "w", *,
+                 encoding: str = "utf-8", newline: str | None = None) -> Iterator[IO]:
+    """Open ``path`` for writing so it appears all at once on success.
+
+    mode: ``"w"``/``"wt"`` (text, ``encoding``), ``"wb"`` (binary), or the
+    ``"x"`` variants (fail with FileExistsError if ``path`` already exists).
+    Yields the open temporary file; on normal exit it is fsynced and renamed to
+    ``path``; on exception it is deleted and the exception propagates.
+    """
+    if mode not in _MODES:
+        raise ValueError(f"atomic_write: unsupported mode {mode!r} (use one of {sorted(_MODES)})")
+    path = Path(path)
+    exclusive = mode.startswith("x")
+    if exclusive and path.exists():
+        raise FileExistsError(17, "File exists", str(path))
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        perms = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        perms = _default_perms()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    binary = "b" in mode
+    try:
+        f = os.fdopen(fd, "wb" if binary else "w",
+                      **({} if binary else {"encoding": encoding, "newline": newline}))
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    try:
+        with f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, perms)
+        if exclusive:
+            # link() fails if the target appeared meanwhile: no silent overwrite.
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+        _fsync_dir(directory)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,1 @@
+"""One module per corpus file format; the registry and detection are in seqgsn.io.corpus."""

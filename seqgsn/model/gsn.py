@@ -1,0 +1,106 @@
+"""SeqGSN: the conditional convolutional GSN p(y | x) with an optional hybrid x-term.
+
+Training (walkback, Bengio et al. 2014 Sec. 3.3; Zhou & Troyanskaya 2014 Sec. 3.3):
+the chain starts from a corrupted label state y~_0 (the true labels with a random
+fraction kept, the rest masked to the neutral all-zero state) and is unrolled for
+k steps; the cost sums the reconstruction negative log-likelihood of y at every
+step. Gradients flow through the hidden units (additive Gaussian noise is
+reparameterised); sampled labels are treated as constants.
+
+Hybrid (Zöhrer & Pernkopf 2014): the visible state also holds x; a fraction of
+residues is masked and reconstructed from h1 at every step (tied with the x->h1
+map), giving ``lambda * sup(y) + (1 - lambda) * unsup(x)``. Unlabelled sequences
+add only the x-term.
+
+Prediction: run the chain K steps from the neutral state, average the label
+distributions of the steps after burn-in. Positions with known labels are clamped:
+they are reset to the known label at every step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..alphabet import N_AA_INPUT, SS8
+from ..config import ModelConfig
+from .backbone import Backbone
+from .noise import corrupt_labels, sample_onehot
+from .transition import Transition
+
+N_LABELS = len(SS8)
+
+
+@dataclass
+class ChainOutput:
+    step_logits: List[torch.Tensor]          # each [B, L, 8]
+    x_logits: List[torch.Tensor]             # each [B, L, 21] (hybrid only, else empty)
+    samples: List[torch.Tensor]              # each [B, L] int: label state fed to the next step
+
+
+class SeqGSN(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.backbone = Backbone(cfg.embed_dim, cfg.backbone_channels, cfg.backbone_layers,
+                                 cfg.backbone_kernel, cfg.backbone_dilations, cfg.dropout, cfg.profile_dim)
+        C = cfg.backbone_channels
+        self.x_to_h1 = nn.Conv1d(C, cfg.hidden[0], 1)        # A x (tied downward for the x-term)
+        self.x_to_y = nn.Conv1d(C, N_LABELS, 1)              # U x
+        self.transition = Transition(N_LABELS, cfg.hidden, cfg.hidden_kernel, cfg.label_kernel,
+                                     cfg.noise_pre, cfg.noise_post)
+        self.x_out = nn.Linear(C, N_AA_INPUT)                # hybrid x reconstruction head
+
+    def context(self, tokens, mask, profile=None):
+        """Everything that depends only on x: computed once per sequence. -> (ctx_h1, ctx_y, m)."""
+        feats = self.backbone(tokens, mask, profile)                        # [B, C, L]
+        m = mask.unsqueeze(1).to(feats.dtype)                               # [B, 1, L]
+        return self.x_to_h1(feats) * m, self.x_to_y(feats) * m, m
+
+    def reconstruct_x(self, h1):
+        """h1 [B, C1, L] -> x logits [B, L, 21] through the transposed x->h1 map."""
+        back = F.conv_transpose1d(h1, self.x_to_h1.weight)                  # [B, C, L]
+        return self.x_out(back.transpose(1, 2))
+
+    def run_chain(self, tokens, mask, steps: int, *, profile=None, y0=None, clamp=None,
+                  noisy: bool = True, sampling: Optional[str] = None, gen=None,
+                  with_x: bool = False) -> ChainOutput:
+        """Unroll the chain.
+
+        tokens [B, L] int, mask [B, L] bool; y0 [B, L, 8] initial label state (None = neutral zeros);
+        clamp = (known [B, L] bool, labels [B, L] int): reset to the known label at every step.
+        sampling: 'sample' (GSN) or 'mean' (feed probabilities); default from the config.
+        """
+        sampling = sampling or self.cfg.label_sampling
+        ctx_h1, ctx_y, m = self.context(tokens, mask, profile)
+        B, L = tokens.shape
+        y = torch.zeros(B, N_LABELS, L, dtype=ctx_y.dtype) if y0 is None else y0.transpose(1, 2) * m
+        if clamp is not None:
+            known, lab = clamp
+            kn = known.unsqueeze(1).to(y.dtype)                             # [B, 1, L]
+            onehot = F.one_hot(lab.clamp_min(0), N_LABELS).transpose(1, 2).to(y.dtype)
+            y = y * (1 - kn) + onehot * kn
+        hs: List[Optional[torch.Tensor]] = [None] * len(self.cfg.hidden)
+        out = ChainOutput([], [], [])
+        for _ in range(steps):
+            logits, hs = self.transition(y, hs, ctx_h1, ctx_y, m, noisy, gen)  # [B, 8, L]
+            out.step_logits.append(logits.transpose(1, 2))                  # [B, L, 8]
+            if with_x:
+                out.x_logits.append(self.reconstruct_x(hs[0]))
+            if sampling == "sample" and noisy:
+                y = sample_onehot(logits, gen)
+            else:
+                y = torch.softmax(logits, 1) if sampling == "mean" else \
+                    F.one_hot(logits.argmax(1), N_LABELS).transpose(1, 2).to(logits.dtype)
+            if clamp is not None:
+                y = y * (1 - kn) + onehot * kn
+            out.samples.append(y.argmax(1))                                 # [B, L]
+            if noisy:
+                y = corrupt_labels(y, self.cfg.label_corruption, self.cfg.label_corruption_p, gen)
+                if clamp is not None:  # known labels are never corrupted
+                    y = y * (1 - kn) + onehot * kn
+            y = y * m
+        return out

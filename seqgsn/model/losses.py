@@ -1,0 +1,41 @@
+"""Costs of the walkback criterion.
+
+Label cost of one step: negative log-likelihood of the true label under the
+reconstruction distribution. Residues with only a 3-state label use the
+compatible-class marginal  -log sum_{c in group(y3)} p(c)  with the groups
+H={H,G,I}, E={E,B}, C={T,S,C}; unlabelled or masked residues add nothing.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..alphabet import SS8_TO_SS3_INDEX
+
+_GROUPS = [[i for i, g in enumerate(SS8_TO_SS3_INDEX.tolist()) if g == j] for j in range(3)]
+
+
+def log_prob3(logp8: torch.Tensor) -> torch.Tensor:
+    """[..., 8] log-probabilities -> [..., 3] by log-sum-exp over each 3-state group."""
+    return torch.stack([torch.logsumexp(logp8[..., g], -1) for g in _GROUPS], -1)
+
+
+def label_nll(logits: torch.Tensor, y8: torch.Tensor, y3: torch.Tensor, weight: torch.Tensor):
+    """logits [B, L, 8]; y8, y3 [B, L] (-1 = none); weight [B, L] float. -> (sum nll, count)."""
+    logp = F.log_softmax(logits, -1)
+    has8 = y8 >= 0
+    has3 = (~has8) & (y3 >= 0)
+    nll8 = -logp.gather(-1, y8.clamp_min(0).unsqueeze(-1)).squeeze(-1)
+    nll3 = -log_prob3(logp).gather(-1, y3.clamp_min(0).unsqueeze(-1)).squeeze(-1)
+    w8 = weight * has8
+    w3 = weight * has3
+    return (nll8 * w8).sum() + (nll3 * w3).sum(), (w8.sum() + w3.sum())
+
+
+def x_nll(x_logits: torch.Tensor, tokens: torch.Tensor, where: torch.Tensor):
+    """Hybrid x-term: NLL of the original residue at corrupted positions. -> (sum, count)."""
+    logp = F.log_softmax(x_logits, -1)
+    t = tokens.clamp_max(x_logits.shape[-1] - 1)
+    nll = -logp.gather(-1, t.unsqueeze(-1)).squeeze(-1)
+    w = where.to(nll.dtype)
+    return (nll * w).sum(), w.sum()

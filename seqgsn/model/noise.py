@@ -1,0 +1,41 @@
+"""Noise of the GSN transition operator (Bengio et al. 2014, Sec. 3.4; Zhou & Troyanskaya 2014, Sec. 3.3).
+
+* hidden units: additive Gaussian noise before and after the non-linearity;
+* label state: sample from the reconstruction distribution, then corrupt the
+  sample by masking (-> the neutral all-zero state) or salt-and-pepper (-> a
+  uniformly random class) with probability p.
+
+All functions take an explicit ``torch.Generator`` so chains are reproducible.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def gaussian(x: torch.Tensor, std: float, gen) -> torch.Tensor:
+    if std <= 0:
+        return x
+    return x + std * torch.randn(x.shape, generator=gen, dtype=x.dtype, device=x.device)
+
+
+def sample_onehot(logits: torch.Tensor, gen) -> torch.Tensor:
+    """Gumbel-max sample of a categorical over dim 1: logits [B, K, L] -> one-hot [B, K, L] (no gradient)."""
+    u = torch.rand(logits.shape, generator=gen, dtype=logits.dtype, device=logits.device)
+    g = -torch.log(-torch.log(u.clamp_min(1e-10)).clamp_min(1e-10))
+    idx = (logits.detach() + g).argmax(1)                        # [B, L]
+    return F.one_hot(idx, logits.shape[1]).transpose(1, 2).to(logits.dtype)
+
+
+def corrupt_labels(y: torch.Tensor, mode: str, p: float, gen) -> torch.Tensor:
+    """y: [B, K, L] one-hot (or probabilities) -> corrupted state of the same shape."""
+    if mode == "none" or p <= 0:
+        return y
+    B, K, L = y.shape
+    hit = (torch.rand((B, 1, L), generator=gen, device=y.device) < p).to(y.dtype)
+    if mode == "mask":
+        return y * (1 - hit)
+    # salt-and-pepper: replace by a uniformly random class
+    rnd = torch.randint(0, K, (B, L), generator=gen, device=y.device)
+    rnd = F.one_hot(rnd, K).transpose(1, 2).to(y.dtype)
+    return y * (1 - hit) + rnd * hit

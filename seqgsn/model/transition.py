@@ -1,0 +1,82 @@
+"""One step of the GSN transition operator over (y, h1..hL), x clamped.
+
+Deep GSN update order (Bengio et al. 2014, Sec. 3.4, Fig. 3): at step t the
+odd layer h1 is updated from the label state below and h2 above; then y is
+reconstructed from h1 and the even layers h2.. from the layer below (and above).
+Adjacent layers are joined by one weight tensor used twice: as a 1-D
+convolution upward and as its transposed convolution downward (tied weights,
+Zhou & Troyanskaya 2014, Sec. 3.2, "convolutional GSN").
+
+    h1_t   = f(W_y * y~_t  +  W_2^T * h2_{t-1}  +  A x  + b_1)      (noise before / after f)
+    h_l,t  = f(W_l * h_{l-1,t}  +  W_{l+1}^T * h_{l+1,t-1}  + b_l)
+    p(y_{t+1} | h1_t, x) = softmax(W_y^T * h1_t  +  U x  + c)
+
+``A x`` and ``U x`` depend only on the clamped x and are computed once per sequence.
+"""
+from __future__ import annotations
+
+import math
+from typing import List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .noise import gaussian
+
+
+class TiedConv(nn.Module):
+    """A conv weight [C_out, C_in, k] used upward (conv1d) and downward (conv_transpose1d)."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(c_out, c_in, kernel))
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        self.pad = kernel // 2
+
+    def up(self, x):     # [B, C_in, L] -> [B, C_out, L]
+        return F.conv1d(x, self.weight, padding=self.pad)
+
+    def down(self, h):   # [B, C_out, L] -> [B, C_in, L]  (adjoint of ``up``)
+        return F.conv_transpose1d(h, self.weight, padding=self.pad)
+
+
+class Transition(nn.Module):
+    def __init__(self, n_labels: int, hidden, hidden_kernel: int, label_kernel: int,
+                 noise_pre: float, noise_post: float):
+        super().__init__()
+        self.hidden = tuple(hidden)
+        self.w_y = TiedConv(n_labels, hidden[0], label_kernel)
+        self.w_h = nn.ModuleList(TiedConv(hidden[i], hidden[i + 1], hidden_kernel)
+                                 for i in range(len(hidden) - 1))
+        self.b_h = nn.ParameterList(nn.Parameter(torch.zeros(1, c, 1)) for c in hidden)
+        self.b_y = nn.Parameter(torch.zeros(1, n_labels, 1))
+        self.noise_pre = noise_pre
+        self.noise_post = noise_post
+
+    def _act(self, pre, m, noisy: bool, gen):
+        if noisy:
+            pre = gaussian(pre, self.noise_pre, gen)
+        h = torch.tanh(pre)
+        if noisy:
+            h = gaussian(h, self.noise_post, gen)
+        return h * m
+
+    def forward(self, y_in, hs: List[Optional[torch.Tensor]], ctx_h1, ctx_y, m, noisy: bool, gen):
+        """y_in [B, K, L]; hs: previous [B, C_l, L] (None at t=0); ctx_* from x; m [B, 1, L].
+
+        Returns (logits_y [B, K, L], new hs).
+        """
+        L_ = len(self.hidden)
+        new: List[torch.Tensor] = []
+        pre = self.w_y.up(y_in) + ctx_h1 + self.b_h[0]                     # [B, C1, L]
+        if L_ > 1 and hs[1] is not None:
+            pre = pre + self.w_h[0].down(hs[1])
+        new.append(self._act(pre, m, noisy, gen))                          # h1_t
+        for l in range(1, L_):
+            pre = self.w_h[l - 1].up(new[l - 1]) + self.b_h[l]             # [B, C_l, L]
+            if l + 1 < L_ and hs[l + 1] is not None:
+                pre = pre + self.w_h[l].down(hs[l + 1])
+            new.append(self._act(pre, m, noisy, gen))
+        logits = self.w_y.down(new[0]) + ctx_y + self.b_y                  # [B, K, L]
+        return logits, new

@@ -1,0 +1,557 @@
+"""Streaming prediction / sampling: FASTA in, predictions out, bounded memory.
+
+Flow: ``iter_fasta`` -> chunks of consecutive records (a chunk closes as soon as it
+holds >= ``chunk_residues`` residues, so memory is bounded by the chunk size plus
+the longest record, never by the file) -> ``Predictor.predict`` / ``.sample`` ->
+writer, in input order. Every input record ends up either in the output or with
+one ``severity="error"`` problem in the report (never both, never neither).
+
+Outputs
+-------
+* no ``out`` (or ``"-"``): standard output, written chunk by chunk.
+* ``out`` = a file: written to ``OUT.partial``; after each chunk the partial file is
+  flushed + fsynced and the progress file ``OUT.progress.json`` is replaced
+  atomically; at the end ``OUT.partial`` is renamed to ``OUT`` (so ``OUT`` appears
+  complete or not at all) and the progress file is removed.
+* ``out`` = an existing directory (or a path ending in ``/``): one file per record,
+  ``DIR/ID.EXT`` (``ID`` with characters outside ``A-Za-z0-9._-`` replaced by ``_``;
+  a repeated name gets ``~2``, ``~3``...), each written atomically; ss2 / horiz
+  files are then exactly PSIPRED's layout. Progress file: ``DIR/.seqgsn.progress.json``.
+
+Resume (``resume=True``)
+------------------------
+The progress file records the input (path, size, SHA-256 of its first MiB), the
+options that change results (command, format, model, steps, burn-in, seed,
+samples, thin, clamp file hash, chunk size: seeds are derived per chunk), the
+number of input records completed, the id of the last one, and the byte sizes of
+``OUT.partial`` and the errors file at that point. On resume these are checked
+(any difference is an error: nothing is overwritten), the partial files are cut
+back to the recorded sizes (dropping anything written after the last checkpoint),
+the first ``records_done`` input records are re-read but not predicted, and the run
+continues. The result equals an uninterrupted run with the same options. Without
+a progress file, ``resume`` starts from the beginning. Standard input/output
+cannot be resumed.
+
+Exit status (see ``seqgsn.cli.predict``): 0 = every record predicted; 3 = some
+records were skipped (listed in the report); 2 = stopped on an error.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, Tuple, Union
+
+from .errors import ConfigError, InvalidFileError, SeqGSNError
+from .io.atomic import atomic_write
+from .io.fasta import FastaReader, check_clamp, read_clamp_file
+from .io.formats import EXTENSIONS, FORMATS, SAMPLE_FORMATS, StreamWriter, file_header, \
+    format_prediction, safe_filename
+from .io.problems import ProblemReport
+from .records import Prediction, Record
+
+PROGRESS_VERSION = 1
+DEFAULT_CHUNK_RESIDUES = 200_000
+_HEAD_BYTES = 1 << 20
+EXIT_SKIPPED = 3
+
+
+class PredictorLike(Protocol):
+    def predict(self, records: List[Record], *, clamps: Optional[Dict[str, str]] = None,
+                steps: Optional[int] = None, burn_in: Optional[int] = None, seed: int = 0) -> List[Prediction]:
+        ...
+
+    def sample(self, records: List[Record], *, n: int, burn_in: Optional[int] = None, thin: int = 1,
+               seed: int = 0) -> List[Prediction]:
+        ...
+
+
+@dataclass
+class RunOptions:
+    """What to compute and how (everything here except on_error can change results)."""
+
+    mode: str = "predict"                  # "predict" | "sample"
+    fmt: str = "fasta"
+    steps: Optional[int] = None
+    burn_in: Optional[int] = None
+    seed: int = 0
+    n: int = 1                             # samples per record (sample mode)
+    thin: int = 1
+    chunk_residues: int = DEFAULT_CHUNK_RESIDUES
+    on_error: str = "skip"
+
+    def validate(self) -> None:
+        if self.mode not in ("predict", "sample"):
+            raise ConfigError(f"mode must be predict or sample, not {self.mode!r}")
+        allowed = SAMPLE_FORMATS if self.mode == "sample" else FORMATS
+        if self.fmt not in allowed:
+            raise ConfigError(f"format {self.fmt!r} is not available for {self.mode} (one of {allowed})")
+        if self.on_error not in ("skip", "fail"):
+            raise ConfigError(f"on_error must be skip or fail, not {self.on_error!r}")
+        for k in ("chunk_residues", "n", "thin"):
+            if getattr(self, k) < 1:
+                raise ConfigError(f"{k} must be >= 1, got {getattr(self, k)}")
+        if self.steps is not None and self.steps < 1:
+            raise ConfigError(f"steps must be >= 1, got {self.steps}")
+        if self.burn_in is not None and self.burn_in < 0:
+            raise ConfigError(f"burn-in must be >= 0, got {self.burn_in}")
+
+    def effective_chunk(self) -> int:
+        # sample output grows with n: keep residues x samples per chunk near the budget
+        return max(1, self.chunk_residues // self.n) if self.mode == "sample" else self.chunk_residues
+
+
+@dataclass
+class RunResult:
+    records: int = 0           # input records (headers) seen, including resumed ones
+    written: int = 0           # predictions written (this run and the resumed part)
+    skipped: int = 0           # records rejected (severity "error")
+    residues: int = 0          # residues predicted in this run
+    resumed_from: int = 0      # records already done by the interrupted run
+    seconds: float = 0.0
+    output: Optional[str] = None
+    problems: Optional[ProblemReport] = field(default=None, repr=False)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SKIPPED if self.skipped else 0
+
+
+# -- chunking -----------------------------------------------------------------------------------
+Item = Union[Record, SeqGSNError]
+
+
+def iter_chunks(items: Iterable[Item], max_residues: int) -> Iterator[List[Item]]:
+    """Consecutive items; a chunk closes right after the item that brings it to >= max_residues.
+
+    No look-ahead: when a chunk is handed out, nothing after it has been read, so
+    problems reported so far belong to this chunk or earlier ones (resume relies on it).
+    """
+    cur: List[Item] = []
+    n = 0
+    for it in items:
+        cur.append(it)
+        if isinstance(it, Record):
+            n += len(it.seq)
+        if n >= max_residues:
+            yield cur
+            cur, n = [], 0
+    if cur:
+        yield cur
+
+
+def chunk_seed(seed: int, chunk_index: int) -> int:
+    """Seed for one chunk: fixed per (seed, chunk), so a resumed run repeats the same draws."""
+    return (int(seed) + 1_000_003 * int(chunk_index)) % (2 ** 63)
+
+
+# -- outputs ------------------------------------------------------------------------------------
+class _Output:
+    name: Optional[str] = None
+
+    def begin(self, state: Optional[dict]) -> None: ...
+    def write(self, preds: List[Prediction]) -> None: ...
+    def sync(self) -> dict: return {}
+    def finish(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class _StreamOutput(_Output):
+    def __init__(self, fh: IO[str], opts: RunOptions):
+        self.fh, self.opts, self.name = fh, opts, getattr(fh, "name", "<stdout>")
+
+    def begin(self, state):
+        self.writer = StreamWriter(self.fh, self.opts.fmt, samples=self.opts.mode == "sample")
+
+    def write(self, preds):
+        for p in preds:
+            self.writer.write(p)
+
+    def sync(self):
+        self.fh.flush()
+        return {}
+
+
+class _PartialFile:
+    """``PATH.partial`` that can be cut back to a checkpointed size and renamed to ``PATH`` at the end."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.partial = self.path.with_name(self.path.name + ".partial")
+        self.fh: Optional[IO[str]] = None
+
+    def open(self, size: Optional[int]) -> IO[str]:
+        if size is None:
+            self.fh = open(self.partial, "w", encoding="utf-8", newline="")
+        else:
+            try:
+                actual = self.partial.stat().st_size
+            except FileNotFoundError:
+                raise ConfigError(f"cannot resume: {self.partial} is missing") from None
+            if actual < size:
+                raise ConfigError(f"cannot resume: {self.partial} is shorter ({actual} bytes) than its "
+                                  f"checkpoint ({size} bytes)")
+            self.fh = open(self.partial, "r+", encoding="utf-8", newline="")
+            self.fh.truncate(size)     # drop output written after the last checkpoint
+            self.fh.seek(size)
+        return self.fh
+
+    def sync(self) -> int:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        return self.fh.tell()
+
+    def finish(self) -> None:
+        self.sync()
+        self.fh.close()
+        os.replace(self.partial, self.path)
+
+    def close(self) -> None:
+        if self.fh is not None and not self.fh.closed:
+            self.fh.close()
+
+
+class _FileOutput(_Output):
+    def __init__(self, path: Path, opts: RunOptions):
+        self.pf, self.opts, self.name = _PartialFile(path), opts, str(path)
+
+    def begin(self, state):
+        fh = self.pf.open(None if state is None else state["out_bytes"])
+        self.writer = StreamWriter(fh, self.opts.fmt, samples=self.opts.mode == "sample",
+                                   header=state is None)
+
+    def write(self, preds):
+        for p in preds:
+            self.writer.write(p)
+
+    def sync(self):
+        return {"out_bytes": self.pf.sync()}
+
+    def finish(self):
+        self.pf.finish()
+
+    def close(self):
+        self.pf.close()
+
+
+class _DirOutput(_Output):
+    def __init__(self, d: Path, opts: RunOptions):
+        self.dir, self.opts, self.name = Path(d), opts, str(d)
+        self.used: Dict[str, int] = {}
+        self.ext = EXTENSIONS[opts.fmt]
+
+    def file_for(self, rec_id: str) -> Path:
+        stem = safe_filename(rec_id)
+        k = self.used.get(stem, 0) + 1
+        self.used[stem] = k
+        return self.dir / (f"{stem}.{self.ext}" if k == 1 else f"{stem}~{k}.{self.ext}")
+
+    def begin(self, state):
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def write(self, preds):
+        samples = self.opts.mode == "sample"
+        for p in preds:
+            with atomic_write(self.file_for(p.id)) as fh:
+                fh.write(file_header(self.opts.fmt, samples=samples))
+                fh.write(format_prediction(p, self.opts.fmt, samples=samples, with_id=False))
+
+
+class _ErrorsOutput:
+    """The ``--errors`` JSON-lines file, written through a resumable partial file."""
+
+    def __init__(self, path: Path):
+        self.pf = _PartialFile(path)
+
+    def begin(self, state: Optional[dict]) -> IO[str]:
+        return self.pf.open(None if state is None else state.get("errors_bytes", 0))
+
+    def sync(self) -> dict:
+        return {"errors_bytes": self.pf.sync()}
+
+    def finish(self):
+        self.pf.finish()
+
+    def close(self):
+        self.pf.close()
+
+
+# -- progress file ------------------------------------------------------------------------------
+def _file_identity(path: Path) -> dict:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        h.update(f.read(_HEAD_BYTES))
+    return {"path": str(Path(path).resolve()), "size": Path(path).stat().st_size, "head_sha256": h.hexdigest()}
+
+
+def _file_sha(path) -> Optional[str]:
+    if path is None:
+        return None
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_resume(state: dict, expect: dict, progress_path: Path) -> None:
+    if state.get("version") != PROGRESS_VERSION:
+        raise ConfigError(f"cannot resume: {progress_path} has an unknown version")
+    for key in ("input", "options"):
+        old, new = state.get(key, {}), expect[key]
+        diff = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+        if diff:
+            k = diff[0]
+            raise ConfigError(f"cannot resume: {key} {k} differs from the interrupted run "
+                              f"(was {old.get(k)!r}, now {new.get(k)!r}); rerun without --resume to start over",
+                              file=str(progress_path))
+
+
+# -- progress line ------------------------------------------------------------------------------
+class _ProgressLine:
+    """``\\r``-updated status on a terminal; nothing at all otherwise."""
+
+    def __init__(self, stream: Optional[IO[str]], total_bytes: Optional[int]):
+        self.stream, self.total = stream, total_bytes
+        self.t0 = time.monotonic()
+        self.shown = False
+
+    def update(self, records: int, residues: int, done_bytes: Optional[int],
+               total_bytes: Optional[int] = None) -> None:
+        if self.stream is None:
+            return
+        self.total = total_bytes or self.total
+        dt = max(time.monotonic() - self.t0, 1e-9)
+        msg = f"seqgsn: {records} records, {residues / dt:,.0f} residues/s"
+        if self.total and done_bytes is not None and done_bytes > 0:
+            frac = min(done_bytes / self.total, 1.0)
+            eta = dt * (1 - frac) / frac
+            msg += f", {100 * frac:.1f}%, ETA {int(eta) // 60}:{int(eta) % 60:02d}"
+        self.stream.write("\r" + msg.ljust(70))
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# -- the run ------------------------------------------------------------------------------------
+def _is_dir_target(out: str) -> bool:
+    return out.endswith(("/", os.sep)) or Path(out).is_dir()
+
+
+def _model_id(predictor) -> Optional[str]:
+    p = getattr(predictor, "path", None)
+    return None if p is None else str(Path(p).resolve())
+
+
+def _predict_chunk(predictor, recs: List[Record], clamps: Optional[Dict[str, str]], opts: RunOptions,
+                   seed: int) -> List[Prediction]:
+    if opts.mode == "sample":
+        kw = {"clamps": clamps} if clamps else {}
+        return predictor.sample(recs, n=opts.n, burn_in=opts.burn_in, thin=opts.thin, seed=seed, **kw)
+    return predictor.predict(recs, clamps=clamps or None, steps=opts.steps, burn_in=opts.burn_in, seed=seed)
+
+
+def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Optional[RunOptions] = None,
+        clamp_file=None, errors_file=None, resume: bool = False, problems: Optional[ProblemReport] = None,
+        stdout: Optional[IO[str]] = None, stderr: Optional[IO[str]] = None,
+        progress: Optional[bool] = None) -> RunResult:
+    """Predict (or sample) every record of ``source`` and write them to ``out``; see module doc.
+
+    problems: report to fill (a fresh one otherwise; it is ``result.problems``).
+    progress: show a progress line on ``stderr`` (default: only when it is a terminal).
+    Raises SeqGSNError for file-level problems, or the first bad record with on_error="fail".
+    """
+    opts = opts or RunOptions()
+    opts.validate()
+    stdout = stdout if stdout is not None else sys.stdout
+    stderr = stderr if stderr is not None else sys.stderr
+    if progress is None:
+        progress = bool(getattr(stderr, "isatty", lambda: False)())
+    to_stdout = out is None or str(out) == "-"
+    is_stdin = str(source) == "-"
+    if resume and (to_stdout or is_stdin):
+        raise ConfigError("--resume needs an input file and an output file or directory (-o), "
+                          "not standard input/output")
+    clamps_raw = read_clamp_file(clamp_file) if clamp_file is not None else None
+
+    if to_stdout:
+        output: _Output = _StreamOutput(stdout, opts)
+        progress_path = None
+    elif _is_dir_target(str(out)):
+        output = _DirOutput(Path(out), opts)
+        progress_path = Path(out) / ".seqgsn.progress.json"
+    else:
+        output = _FileOutput(Path(out), opts)
+        progress_path = Path(out).with_name(Path(out).name + ".progress.json")
+    errors_out = _ErrorsOutput(Path(errors_file)) if errors_file is not None else None
+
+    expect = None
+    if progress_path is not None:
+        opt_view = {k: v for k, v in asdict(opts).items() if k != "on_error"}
+        opt_view.update(command=opts.mode, model=_model_id(predictor), clamp_sha256=_file_sha(clamp_file),
+                        errors_file=None if errors_file is None else str(Path(errors_file).resolve()))
+        expect = {"input": _file_identity(Path(source)) if not is_stdin else {"path": "-"},
+                  "options": opt_view}
+
+    state = None
+    if resume and progress_path.exists():
+        try:
+            state = json.loads(progress_path.read_text())
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"cannot resume: unreadable progress file ({e})", file=str(progress_path)) from None
+        _check_resume(state, expect, progress_path)
+        if isinstance(output, _FileOutput) and not output.pf.partial.exists() and output.pf.path.exists():
+            # interrupted after the final rename: the output is complete
+            progress_path.unlink()
+            return RunResult(records=state["records_done"], written=state["written"], skipped=state["skipped"],
+                             resumed_from=state["records_done"], output=output.name)
+    elif resume:
+        stderr.write(f"seqgsn: no interrupted run found for {out}; starting from the beginning\n")
+
+    report = problems if problems is not None else ProblemReport(keep=1000)
+    result = RunResult(output=None if to_stdout else str(out), problems=report)
+    done = state["records_done"] if state else 0
+    chunk_index = state["chunks_done"] if state else 0
+    result.resumed_from = done
+    t0 = time.monotonic()
+    bar = _ProgressLine(stderr if progress else None, None)
+    finished = False
+    try:
+        output.begin(state)
+        if errors_out is not None:
+            report.sink = errors_out.begin(state)
+        reader = FastaReader(source, on_error=opts.on_error, problems=report)
+        used_clamps: set = set()
+        it = iter(reader)
+
+        def record_item(x: Item) -> Optional[Item]:
+            """Clamp check; returns the item as it should be treated (a record or an error)."""
+            if isinstance(x, Record) and clamps_raw is not None and x.id in clamps_raw:
+                labels, cline = clamps_raw[x.id]
+                used_clamps.add(x.id)
+                err = check_clamp(x, labels, file=str(clamp_file), line=cline)
+                if err is not None:
+                    report.add_error(err, index=x.index)
+                    if opts.on_error == "fail":
+                        raise err
+                    return err
+            return x
+
+        # re-read (without predicting) what the interrupted run already did
+        if done:
+            report.muted = True
+            last = None
+            for _ in range(done):
+                try:
+                    x = next(it)
+                except StopIteration:
+                    raise ConfigError(f"cannot resume: the input has fewer than {done} records now") from None
+                x = record_item(x)
+                last = x
+                if isinstance(output, _DirOutput) and isinstance(x, Record):
+                    output.file_for(x.id)
+            last_id = getattr(last, "id", getattr(last, "record", None))
+            if last_id != state.get("last_id"):
+                raise ConfigError(f"cannot resume: record {done} is {last_id!r} now, was "
+                                  f"{state.get('last_id')!r}; the input changed")
+            report.muted = False
+            result.records = done
+            result.written = state["written"]
+            result.skipped = report.n_errors
+
+        for chunk in iter_chunks(it, opts.effective_chunk()):
+            items = [record_item(x) for x in chunk]
+            recs = [x for x in items if isinstance(x, Record)]
+            clamps = {r.id: clamps_raw[r.id][0] for r in recs if clamps_raw and r.id in clamps_raw} or None
+            preds: List[Optional[Prediction]] = []
+            if recs:
+                seed = chunk_seed(opts.seed, chunk_index)
+                try:
+                    preds = list(_predict_chunk(predictor, recs, clamps, opts, seed))
+                except SeqGSNError:
+                    preds = _one_by_one(predictor, recs, clamps, opts, seed, report)
+                if len(preds) != len(recs):
+                    raise SeqGSNError(f"predictor returned {len(preds)} predictions for {len(recs)} records")
+            output.write([p for p in preds if p is not None])
+            last = items[-1]
+            result.records += len(items)
+            result.written += sum(p is not None for p in preds)
+            result.residues += sum(len(r.seq) for r, p in zip(recs, preds) if p is not None)
+            result.skipped = report.n_errors
+            chunk_index += 1
+            ckpt = output.sync()
+            if errors_out is not None:
+                ckpt.update(errors_out.sync())
+            if progress_path is not None:
+                ckpt.update(version=PROGRESS_VERSION, records_done=result.records, chunks_done=chunk_index,
+                            written=result.written, skipped=result.skipped,
+                            last_id=getattr(last, "id", getattr(last, "record", None)), **expect)
+                with atomic_write(progress_path) as fh:
+                    json.dump(ckpt, fh)
+            src = reader.source
+            bar.update(result.records, result.residues, src.bytes_read(), src.size)
+
+        if clamps_raw is not None:
+            for cid, (_, cline) in clamps_raw.items():
+                if cid not in used_clamps:
+                    report.add(f"clamp for id {cid!r} matches no input record", severity="warning",
+                               code="clamp_unused", id=cid, file=str(clamp_file), line=cline)
+        if errors_out is not None:
+            errors_out.finish()
+        output.finish()
+        if progress_path is not None and progress_path.exists():
+            progress_path.unlink()
+        finished = True
+    finally:
+        bar.close()
+        output.close()
+        if errors_out is not None:
+            errors_out.close()
+        if not finished:
+            _after_failure(output, errors_out, progress_path, result, stderr)
+    result.skipped = report.n_errors
+    result.seconds = time.monotonic() - t0
+    return result
+
+
+def _one_by_one(predictor, recs, clamps, opts, seed, report) -> List[Optional[Prediction]]:
+    """A chunk failed with a typed error: isolate the record(s) responsible, keep the others."""
+    out: List[Optional[Prediction]] = []
+    for r in recs:
+        c = {r.id: clamps[r.id]} if clamps and r.id in clamps else None
+        try:
+            out.append(_predict_chunk(predictor, [r], c, opts, seed)[0])
+        except SeqGSNError as e:
+            if e.record is None:
+                e.record = r.id
+            if e.file is None:
+                e.file = r.source
+            report.add_error(e, index=r.index, code="predict_failed")
+            if opts.on_error == "fail":
+                raise
+            out.append(None)
+    return out
+
+
+def _after_failure(output, errors_out, progress_path, result, stderr) -> None:
+    """Keep resumable partial files if something was done; otherwise leave no trace."""
+    partials = [o.pf for o in (output, errors_out) if isinstance(o, (_FileOutput, _ErrorsOutput))]
+    has_progress = progress_path is not None and progress_path.exists()
+    if has_progress:
+        stderr.write(f"seqgsn: stopped after {result.records} records; partial results kept "
+                     f"({', '.join(str(p.partial) for p in partials) or progress_path}); "
+                     "rerun the same command with --resume to continue\n")
+        return
+    for pf in partials:
+        try:
+            pf.partial.unlink()
+        except FileNotFoundError:
+            pass

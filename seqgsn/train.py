@@ -1,0 +1,242 @@
+"""Trainer: walkback optimisation of the GSN, validation, checkpoints, resume.
+
+Reproducibility: every optimiser step seeds torch's global RNG (dropout) and the
+chain's noise generator from (seed, global step), and each epoch's batch order
+comes from numpy's generator seeded with (seed, epoch). A run resumed from a
+checkpoint therefore replays exactly the steps an uninterrupted run would take,
+and ends with bit-identical weights.
+
+Run directory:  config.yaml (resolved), log.txt, metrics.jsonl (one line per
+epoch), state.pt (resumable, atomic, every ``checkpoint_every`` steps and at each
+epoch end), model.pt (best validation Q8, a model file: ``seqgsn.checkpoint``).
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import numpy as np
+import torch
+
+from .alphabet import MASK, SS8_TO_SS3_INDEX
+from .checkpoint import read_dict, save_dict, save_model
+from .config import Config, config_to_dict, dump_config
+from .data import Example, collate, iterate_batches, length_batches
+from .decode import chain_marginals
+from .errors import CheckpointError
+from .io.atomic import atomic_write
+from .model.gsn import SeqGSN
+from .model.losses import label_nll, x_nll
+
+
+def _step_seed(seed: int, step: int) -> int:
+    return (seed * 1_000_003 + step * 7_919 + 17) % (2 ** 62)
+
+
+class Trainer:
+    def __init__(self, cfg: Config, run_dir, train: List[Example], val: List[Example],
+                 unlabeled: Optional[List[Example]] = None, meta: Optional[dict] = None,
+                 log: Callable[[str], None] = print):
+        self.cfg, self.run_dir = cfg, Path(run_dir)
+        self.train_ex, self.val_ex = train, val
+        self.unl_ex = unlabeled or []
+        self.meta = meta or {}
+        self.log = log
+        t = cfg.train
+        if t.threads:
+            torch.set_num_threads(t.threads)
+        torch.manual_seed(t.seed)
+        self.model = SeqGSN(cfg.model)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+        self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
+        self.best, self.best_epoch, self.history, self.elapsed = -1.0, -1, [], 0.0
+        self.bad_epochs = 0
+        n_batches = len(length_batches([min(len(e), cfg.data.max_train_len) for e in self.all_examples()],
+                                       t.batch_residues))
+        self.total_steps = max(1, n_batches * t.epochs)
+
+    def all_examples(self):
+        return self.train_ex + self.unl_ex
+
+    # ------------------------------------------------------------------ schedule
+    def lr_at(self, step: int) -> float:
+        warm = min(300, self.total_steps // 10 + 1)
+        if step < warm:
+            return self.cfg.train.lr * (step + 1) / warm
+        frac = min(1.0, (step - warm) / max(1, self.total_steps - warm))
+        return self.cfg.train.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+    # ------------------------------------------------------------------ one update
+    def loss(self, batch: dict, gen: torch.Generator):
+        """Walkback cost of one batch -> (total, dict of parts)."""
+        m, t = self.cfg.model, self.cfg.train
+        tokens, mask, y8, y3 = batch["tokens"], batch["mask"], batch["y8"], batch["y3"]
+        B, L = tokens.shape
+        hybrid = t.hybrid_lambda < 1.0 and m.x_corruption_p > 0
+        x_where = None
+        tok_in = tokens
+        if hybrid:
+            x_where = (torch.rand(B, L, generator=gen) < m.x_corruption_p) & mask
+            tok_in = torch.where(x_where, torch.full_like(tokens, MASK), tokens)
+        # Start state / clamp: a random fraction of the known 8-state labels of some chains.
+        clamp, weight = None, mask.float()
+        if t.clamp_train_p > 0:
+            chosen = torch.rand(B, 1, generator=gen) < t.clamp_train_p
+            frac = torch.rand(B, 1, generator=gen) * t.clamp_train_max
+            known = (torch.rand(B, L, generator=gen) < frac) & chosen & (y8 >= 0)
+            if known.any():
+                clamp = (known, y8)
+                weight = weight * (~known)
+        out = self.model.run_chain(tok_in, mask, t.walkback, profile=batch.get("profile"), clamp=clamp,
+                                   noisy=True, gen=gen, with_x=hybrid)
+        k = len(out.step_logits)
+        ws = [1.0 / k] * k if t.step_weights == "uniform" else [0.0] * (k - 1) + [1.0]
+        sup = torch.zeros(())
+        n_lab = torch.zeros(())
+        for w, lg in zip(ws, out.step_logits):
+            s, n = label_nll(lg, y8, y3, weight)
+            sup = sup + w * s
+            n_lab = n
+        sup = sup / n_lab.clamp_min(1)
+        parts = {"sup": sup.item()}
+        total = sup
+        if hybrid:
+            uns = torch.zeros(())
+            for w, xl in zip(ws, out.x_logits):
+                s, n = x_nll(xl, tokens, x_where)
+                uns = uns + w * s / n.clamp_min(1)
+            total = t.hybrid_lambda * sup + (1 - t.hybrid_lambda) * uns
+            parts["unsup"] = uns.item()
+        return total, parts
+
+    # ------------------------------------------------------------------ validation
+    @torch.no_grad()
+    def validate(self) -> dict:
+        if not self.val_ex:
+            return {}
+        self.model.eval()
+        ch = self.cfg.chain
+        c8 = c3 = n8 = n3 = 0
+        for bi, idx in enumerate(length_batches([len(e) for e in self.val_ex], ch.batch_residues)):
+            batch = collate([self.val_ex[i] for i in idx])
+            p = chain_marginals(self.model, batch, steps=ch.steps, burn_in=ch.burn_in, noisy=ch.noise,
+                                seed=1000 + bi)
+            pred8 = p.argmax(-1)
+            p3 = torch.zeros(*p.shape[:2], 3).index_add_(-1, torch.as_tensor(SS8_TO_SS3_INDEX), p)
+            pred3 = p3.argmax(-1)
+            y8, y3 = batch["y8"], batch["y3"]
+            c8 += int(((pred8 == y8) & (y8 >= 0)).sum())
+            n8 += int((y8 >= 0).sum())
+            c3 += int(((pred3 == y3) & (y3 >= 0)).sum())
+            n3 += int((y3 >= 0).sum())
+        self.model.train()
+        return {"val_q8": c8 / max(n8, 1), "val_q3": c3 / max(n3, 1), "val_residues8": n8, "val_residues3": n3}
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict:
+        return {"format": "seqgsn-train-state", "format_version": 1, "config": config_to_dict(self.cfg),
+                "model": self.model.state_dict(), "opt": self.opt.state_dict(),
+                "epoch": self.epoch, "step_in_epoch": self.step_in_epoch, "global_step": self.global_step,
+                "best": self.best, "best_epoch": self.best_epoch, "bad_epochs": self.bad_epochs,
+                "history": json.dumps(self.history), "elapsed": self.elapsed}
+
+    def save_state(self):
+        save_dict(self.run_dir / "state.pt", self.state_dict())
+
+    def load_state(self):
+        d = read_dict(self.run_dir / "state.pt")
+        if d.get("format") != "seqgsn-train-state":
+            raise CheckpointError("not a seqgsn training state", file=self.run_dir / "state.pt")
+        if d["config"] != config_to_dict(self.cfg):
+            raise CheckpointError("the run's config differs from the one given; resume with the run's "
+                                  "own config.yaml", file=self.run_dir / "state.pt")
+        self.model.load_state_dict(d["model"], strict=True)
+        self.opt.load_state_dict(d["opt"])
+        for k in ("epoch", "step_in_epoch", "global_step", "best", "best_epoch", "bad_epochs", "elapsed"):
+            setattr(self, k, d[k])
+        self.history = json.loads(d["history"])
+
+    # ------------------------------------------------------------------ loop
+    def fit(self, resume: bool = False) -> dict:
+        t = self.cfg.train
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with atomic_write(self.run_dir / "config.yaml") as fh:
+            fh.write(dump_config(self.cfg))
+        if resume:
+            self.load_state()
+            self.log(f"[train] resumed at epoch {self.epoch} step {self.step_in_epoch} "
+                     f"(global {self.global_step})")
+        self.model.train()
+        gen = torch.Generator()
+        start = time.time() - self.elapsed
+        stop_reason = "epochs"
+        while self.epoch < t.epochs:
+            rng = np.random.default_rng([t.seed, self.epoch])
+            batches = list(iterate_batches(self.all_examples(), t.batch_residues,
+                                           self.cfg.data.max_train_len, rng))
+            tick, res_count, run_loss = time.time(), 0, []
+            for bi in range(self.step_in_epoch, len(batches)):
+                batch = batches[bi]
+                s = _step_seed(t.seed, self.global_step)
+                torch.manual_seed(s)
+                gen.manual_seed(s + 1)
+                for g in self.opt.param_groups:
+                    g["lr"] = self.lr_at(self.global_step)
+                loss, parts = self.loss(batch, gen)
+                self.opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if t.grad_clip > 0:
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
+                self.opt.step()
+                self.global_step += 1
+                self.step_in_epoch = bi + 1
+                res_count += int(batch["mask"].sum())
+                run_loss.append(parts["sup"])
+                if t.log_every and self.global_step % t.log_every == 0:
+                    rate = res_count / max(time.time() - tick, 1e-9)
+                    self.log(f"[train] epoch {self.epoch + 1} step {bi + 1}/{len(batches)} "
+                             f"loss {np.mean(run_loss[-t.log_every:]):.4f} "
+                             + " ".join(f"{k} {v:.4f}" for k, v in parts.items())
+                             + f" lr {self.lr_at(self.global_step):.2e} {rate:,.0f} res/s")
+                if t.checkpoint_every and self.global_step % t.checkpoint_every == 0:
+                    self.elapsed = time.time() - start
+                    self.save_state()
+                if t.max_minutes and time.time() - start > 60 * t.max_minutes:
+                    stop_reason = "time budget"
+                    break
+            if stop_reason == "time budget" and self.step_in_epoch < len(batches):
+                self.elapsed = time.time() - start
+                self.save_state()
+                break
+            self.epoch += 1
+            self.step_in_epoch = 0
+            self.elapsed = time.time() - start
+            row = {"epoch": self.epoch, "global_step": self.global_step, "train_loss": float(np.mean(run_loss)),
+                   "minutes": round(self.elapsed / 60, 2), "train_res_per_s": res_count / max(time.time() - tick, 1e-9)}
+            row.update(self.validate())
+            self.history.append(row)
+            with open(self.run_dir / "metrics.jsonl", "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+            self.log("[epoch] " + " ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                                           for k, v in row.items()))
+            score = row.get("val_q8", -row["train_loss"])
+            if score > self.best:
+                self.best, self.best_epoch, self.bad_epochs = score, self.epoch, 0
+                save_model(self.run_dir / "model.pt", self.model, self.cfg,
+                           metrics={k: v for k, v in row.items()}, meta=self.meta)
+            else:
+                self.bad_epochs += 1
+            self.save_state()
+            if t.patience and self.bad_epochs >= t.patience:
+                stop_reason = "early stopping"
+                break
+            if t.max_minutes and self.elapsed > 60 * t.max_minutes:
+                stop_reason = "time budget"
+                break
+        summary = {"best_epoch": self.best_epoch, "best_val_q8": self.best, "epochs_run": self.epoch,
+                   "global_step": self.global_step, "minutes": round(self.elapsed / 60, 2), "stop": stop_reason}
+        self.log(f"[train] done: {summary}")
+        return summary

@@ -1,0 +1,53 @@
+"""Shared fixtures: tiny configs and models, the shared data root."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from seqgsn.config import Config, config_from_dict
+from seqgsn.paths import data_root
+
+REPO = Path(__file__).resolve().parents[1]
+
+TINY_MODEL = {
+    "model": {"embed_dim": 8, "backbone_channels": 16, "backbone_layers": 2, "backbone_kernel": 3,
+              "backbone_dilations": [1, 2], "hidden": [8, 8], "hidden_kernel": 3, "label_kernel": 3},
+    "chain": {"steps": 3, "burn_in": 1},
+}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _threads():
+    torch.set_num_threads(1)
+
+
+@pytest.fixture
+def tiny_cfg() -> Config:
+    return config_from_dict(TINY_MODEL)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    root = data_root()
+    if not root.exists():
+        pytest.skip(f"shared data not found at {root} (set SEQGSN_DATA)")
+    return root
+
+
+@pytest.fixture
+def tiny_model_file(tmp_path, tiny_cfg):
+    """A model file with random weights (shape/IO tests only, not accuracy)."""
+    from seqgsn.checkpoint import save_model
+    from seqgsn.model.gsn import SeqGSN
+    torch.manual_seed(0)
+    m = SeqGSN(tiny_cfg.model)
+    p = tmp_path / "tiny.pt"
+    save_model(p, m, tiny_cfg, metrics={"note": "untrained"})
+    return p
+
+
+def pytest_configure(config):
+    os.environ.setdefault("SEQGSN_TEST", "1")

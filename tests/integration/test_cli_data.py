@@ -1,0 +1,113 @@
+"""`seqgsn data import | stats | from-structures` end to end (click CliRunner)."""
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+
+import pytest
+from click.testing import CliRunner
+
+from seqgsn.cli import main
+from seqgsn.paths import data_root
+
+
+def run(*args):
+    r = CliRunner().invoke(main, ["data", *map(str, args)])
+    assert "Traceback" not in r.output + r.stderr
+    return r
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    d = tmp_path / "scratch"
+    d.mkdir()
+    (d / "Proteins.fa").write_text(">pdb,1abc,A,#1\nMKVLA\n>pdb,2xyz,B,#1\nGSWY\n")
+    (d / "SSpro8.dssp").write_text(">pdb,1abc,A,#1\nCHHHC\n>pdb,2xyz,B,#1\nEETS\n")
+    return d
+
+
+def test_import_then_stats(scratch, tmp_path):
+    out = tmp_path / "c.seqgsn"
+    r = run("import", scratch, "-o", out)
+    assert r.exit_code == 0, r.stderr
+    assert "imported 2 chains, 9 residues (scratch1d)" in r.stderr
+    r = run("stats", out, "--json")
+    st = json.loads(r.stdout)
+    assert (st["format"], st["chains"], st["residues"]) == ("store", 2, 9)
+    assert st["evaluated_residues"] == 9
+    assert st["length"] == {"min": 4, "median": 4.5, "max": 5}
+    assert st["ss8_freq"]["H"] == pytest.approx(3 / 9)
+    assert st["ss3_freq"]["E"] == pytest.approx(2 / 9)
+    r = run("stats", scratch, "--format", "scratch1d")
+    assert r.exit_code == 0 and "chains     2" in r.stdout and "8-state    H 0.333" in r.stdout
+
+
+def test_broken_input_is_one_clean_line(scratch, tmp_path):
+    p = scratch / "Proteins.fa"
+    p.write_text(p.read_text().replace("GSWY", "GS%Y"))
+    r = run("stats", scratch)
+    assert r.exit_code == 2
+    assert "Proteins.fa" in r.stderr and "line 4" in r.stderr and "'%'" in r.stderr
+    r = run("import", scratch, "-o", tmp_path / "x", "--format", "nope")
+    assert r.exit_code == 2 and "unknown corpus format" in r.stderr
+    assert not (tmp_path / "x").exists()
+    bad = tmp_path / "bad.seqgsn"
+    bad.write_bytes(b"\x89SEQGSN-CORPUS\r\n" + b"\0" * 60)
+    r = run("stats", bad)
+    assert r.exit_code == 2 and "bad.seqgsn: checksum mismatch" in r.stderr
+
+
+def helix_pdb(path):
+    from Bio.PDB import PDBIO
+    from Bio.PDB.PICIO import read_PIC_seq
+    from Bio.Seq import Seq
+    from Bio.SeqRecord import SeqRecord
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = read_PIC_seq(SeqRecord(Seq("AEAAAKEAAAKEAAAKAAKA"), id="A", description=""))
+        s.internal_to_atom_coordinates()
+        for res in s.get_residues():
+            for name, val in (("phi", -57.0), ("psi", -47.0), ("omega", 180.0)):
+                if res.internal_coord.get_angle(name) is not None:
+                    res.internal_coord.set_angle(name, val)
+        s.internal_to_atom_coordinates()
+    io = PDBIO()
+    io.set_structure(s)
+    io.save(str(path))
+
+
+@pytest.mark.skipif(shutil.which("mkdssp") is None, reason="mkdssp not installed")
+def test_from_structures(tmp_path):
+    d = tmp_path / "structs"
+    d.mkdir()
+    helix_pdb(d / "h1.pdb")
+    out = tmp_path / "s.seqgsn"
+    r = run("from-structures", d, "-o", out, "--min-length", "5")
+    assert r.exit_code == 0, r.stderr
+    assert "wrote 1 chains (20 residues)" in r.stderr
+    st = json.loads(run("stats", out, "--json").stdout)
+    assert st["chains"] == 1
+    assert st["ss8_freq"]["H"] == pytest.approx(18 / 20)    # all but the two ends
+    r = run("from-structures", d, "-o", tmp_path / "none", "--chains", "Z")
+    assert r.exit_code == 2 and "skipped" in r.stderr and "chain Z" in r.stderr
+    assert "nothing written" in r.stderr
+    assert not (tmp_path / "none").exists()
+
+
+def test_from_structures_without_mkdssp(tmp_path):
+    r = run("from-structures", tmp_path, "-o", tmp_path / "o", "--mkdssp", "no-such-mkdssp")
+    assert r.exit_code == 2 and "not found" in r.stderr and "install DSSP" in r.stderr
+
+
+def test_shared_scratch_and_flip_counts(tmp_path):
+    root = data_root()
+    if not (root / "scratch1d_sspro").exists():
+        pytest.skip("shared data not available")
+    out = tmp_path / "scratch.seqgsn"
+    assert run("import", root / "scratch1d_sspro", "-o", out).exit_code == 0
+    st = json.loads(run("stats", out, "--json").stdout)
+    assert (st["chains"], st["residues"]) == (5772, 1031455)
+    st = json.loads(run("stats", root / "flip_secondary_structure/splits.zip", "--split", "test",
+                        "--json").stdout)
+    assert (st["chains"], st["residues"], st["evaluated_residues"]) == (364, 84541, 75402)

@@ -1,0 +1,46 @@
+import pytest
+
+from seqgsn.config import Config, config_from_dict, config_to_dict, dump_config, load_config
+from seqgsn.errors import ConfigError
+
+
+def test_defaults_round_trip_through_dict_and_yaml(tmp_path):
+    cfg = Config()
+    assert config_from_dict(config_to_dict(cfg)) == cfg
+    p = tmp_path / "c.yaml"
+    p.write_text(dump_config(cfg))
+    assert load_config(p) == cfg
+
+
+def test_yaml_overrides_only_named_keys(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("model:\n  hidden: [32, 16, 8]\ntrain:\n  lr: 0.01\n")
+    cfg = load_config(p)
+    assert cfg.model.hidden == (32, 16, 8)
+    assert cfg.train.lr == 0.01
+    assert cfg.train.epochs == Config().train.epochs
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("model:\n  hiden: 3\n", "model.hiden"),
+    ("trian:\n  lr: 1\n", "trian"),
+    ("train:\n  epochs: many\n", "train.epochs"),
+    ("train:\n  epochs: 2.5\n", "integer"),
+    ("model:\n  label_corruption: gauss\n", "label_corruption"),
+    ("model:\n  backbone_kernel: 4\n", "odd"),
+    ("chain:\n  steps: 2\n  burn_in: 2\n", "burn_in"),
+    ("model: [1, 2\n", "invalid YAML"),
+])
+def test_invalid_configs_name_the_problem(tmp_path, text, needle):
+    p = tmp_path / "bad.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert needle in str(e.value)
+    assert "bad.yaml" in str(e.value)
+
+
+def test_shipped_configs_load():
+    from pathlib import Path
+    for p in sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml")):
+        load_config(p)
