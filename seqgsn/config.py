@@ -76,7 +76,7 @@ class ChainConfig:
 class TrainConfig:
     walkback: int = 4                            # chain steps unrolled per update
     step_weights: str = "uniform"                # uniform | last (weight of each step's cost)
-    clamp_train_p: float = 0.5                   # fraction of chains started from partly known labels
+    clamp_train_p: float = 0.3                   # fraction of chains started from partly known labels
     clamp_train_max: float = 0.6                 # max fraction of labels given to those chains
     hybrid_lambda: float = 1.0                   # lambda * sup(y) + (1 - lambda) * unsup(x)
     epochs: int = 20

@@ -44,9 +44,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, Tuple, Union
+from typing import IO, Dict, Iterable, Iterator, List, Optional, Protocol, Union
 
-from .errors import ConfigError, InvalidFileError, SeqGSNError
+from .errors import ConfigError, SeqGSNError
 from .io.atomic import atomic_write
 from .io.fasta import FastaReader, check_clamp, read_clamp_file
 from .io.formats import EXTENSIONS, FORMATS, SAMPLE_FORMATS, StreamWriter, file_header, \
@@ -380,6 +380,11 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
     if resume and (to_stdout or is_stdin):
         raise ConfigError("--resume needs an input file and an output file or directory (-o), "
                           "not standard input/output")
+    if not is_stdin and isinstance(source, (str, os.PathLike)):
+        src_path = Path(source).resolve()
+        for what, target in (("output", None if to_stdout else out), ("errors file", errors_file)):
+            if target is not None and Path(target).resolve() == src_path:
+                raise ConfigError(f"the {what} would overwrite the input {source}")
     clamps_raw = read_clamp_file(clamp_file) if clamp_file is not None else None
 
     if to_stdout:

@@ -143,7 +143,7 @@ def filter_cmd(src, against, identity, coverage, evalue, out, json_path, dedupe,
 def split_cmd(src, outdir, val_fraction, seed, identity, coverage, fmt, method, threads):
     """Split SRC into train/val so that no sequence cluster has members on both sides."""
     from ..io.store import save_corpus
-    from ..redundancy import cluster_indices, split_by_cluster
+    from ..redundancy import cluster_indices, find_mmseqs, split_by_cluster
 
     t0 = time.perf_counter()
     records = _read(src, fmt)
@@ -159,7 +159,9 @@ def split_cmd(src, outdir, val_fraction, seed, identity, coverage, fmt, method, 
                "clusters": len(set(labels)),
                "val_clusters": len({lab for r, lab in zip(records, labels) if id(r) in val_ids}),
                "val_fraction": val_fraction, "seed": seed, "identity": identity,
-               "coverage": coverage, "method": method, "seconds": round(time.perf_counter() - t0, 2),
+               "coverage": coverage,
+               "method": method if method != "auto" else ("mmseqs" if find_mmseqs() else "align"),
+               "seconds": round(time.perf_counter() - t0, 2),
                "files": {"train": str(out / "train.sgc"), "val": str(out / "val.sgc")},
                "val_ids": [r.id for r in val]}
     _write_json(out / "split.json", summary)

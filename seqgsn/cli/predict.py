@@ -7,6 +7,7 @@ import sys
 import click
 
 from .. import pipeline
+from ..io.fasta import FastaSource
 from ..io.formats import FORMATS, SAMPLE_FORMATS
 from .main import handle_errors, main
 
@@ -66,8 +67,8 @@ def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, erro
     opts.validate()
     if resume and (out is None or out == "-" or input == "-"):
         raise click.UsageError("--resume needs an input file and -o OUT")
-    if input != "-" and not os.path.exists(input):
-        raise click.BadParameter(f"{input}: no such file", param_hint="INPUT")
+    if input != "-":
+        FastaSource(input).close()     # fail on a missing/unreadable input before loading the model
     predictor = _load(model_path, threads)
     try:
         res = pipeline.run(predictor, input, out=out, opts=opts, clamp_file=clamp_file,

@@ -1,8 +1,7 @@
-"""`seqgsn train` and `seqgsn evaluate`: wiring only."""
+"""`seqgsn train`: wiring only."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -53,43 +52,3 @@ def train(config_path, run_dir, resume_dir, seed, threads):
     run_dir.mkdir(parents=True, exist_ok=True)
     summary = run_training(cfg, run_dir, resume=bool(resume_dir), log=_logger(run_dir / "log.txt"))
     click.echo(json.dumps(summary))
-
-
-@main.command()
-@click.option("--model", "model_path", type=click.Path(dir_okay=False), help="Model file (default: bundled).")
-@click.option("--data", "data_path", required=True, type=click.Path(), help="Labelled corpus (any reader format).")
-@click.option("--format", "fmt", help="Corpus format (default: detected).")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write all metrics as JSON here.")
-@click.option("--steps", type=int, help="Chain steps (default: the model's).")
-@click.option("--burn-in", type=int)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--deterministic", is_flag=True, help="Noise-free (mean-field) chain.")
-@click.option("--threads", type=int)
-@handle_errors
-def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, deterministic, threads):
-    """Q8, Q3, SOV'99, per-class scores, confusion and calibration against reference labels."""
-    from ..api import load_model
-    from ..io.atomic import atomic_write
-    from ..io.corpus import read_corpus
-    from ..metrics import evaluate as evaluate_metrics
-    from ..metrics import format_report
-    from ..trainset import parse_entry
-
-    model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads)
-    p, opts = parse_entry(data_path)
-    refs = read_corpus(p, format=fmt, **opts)
-    t0 = time.time()
-    preds = model.predict([r.as_record() for r in refs], seed=seed,
-                          noisy=False if deterministic else None)
-    secs = time.time() - t0
-    m = evaluate_metrics(refs, preds)
-    m["data"] = str(data_path)
-    m["model"] = str(model.path)
-    m["chain"] = {"steps": model.chain.steps, "burn_in": model.chain.burn_in,
-                  "noise": (not deterministic) and model.chain.noise, "seed": seed}
-    m["predict_seconds"] = round(secs, 2)
-    click.echo(format_report(m))
-    if json_out:
-        with atomic_write(json_out) as fh:
-            json.dump(m, fh, indent=1)
-    sys.exit(0)

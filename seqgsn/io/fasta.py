@@ -386,9 +386,14 @@ class _Scanner:
 
 # -- duplicate ids ------------------------------------------------------------------------------
 class _SeenIds:
-    """Set of 64-bit id hashes: recent ones in a Python set, older ones in a sorted array."""
+    """Set of 64-bit id hashes: the newest in a small Python set, the rest in one sorted array.
 
-    def __init__(self, flush_at: int = 1 << 16):
+    Memory: 8 bytes per distinct id plus a constant (<= ``flush_at`` recent hashes).
+    Merging appends the recent block and re-sorts stably; timsort sees one long sorted
+    run plus a short one, so each merge costs O(N).
+    """
+
+    def __init__(self, flush_at: int = 4096):
         self.recent: set = set()
         self.old = np.zeros(0, dtype=np.uint64)
         self.flush_at = flush_at
@@ -405,7 +410,9 @@ class _SeenIds:
                 return True
         self.recent.add(h)
         if len(self.recent) >= self.flush_at:
-            self.old = np.union1d(self.old, np.fromiter(self.recent, dtype=np.uint64, count=len(self.recent)))
+            merged = np.concatenate([self.old, np.fromiter(self.recent, dtype=np.uint64, count=len(self.recent))])
+            merged.sort(kind="stable")
+            self.old = merged
             self.recent = set()
         return False
 
@@ -567,5 +574,5 @@ def check_clamp(rec: Record, labels: str, *, file=None, line=None) -> Optional[S
     return None
 
 
-__all__ = ["iter_fasta", "read_records", "read_fasta", "read_clamp_file", "check_clamp", "FastaReader", "FastaSource", "FastaWarning",
-           "SeqGSNError"]
+__all__ = ["iter_fasta", "read_records", "read_fasta", "read_clamp_file", "check_clamp", "FastaReader",
+           "FastaSource", "FastaWarning", "CHUNK", "MAX_HEADER"]

@@ -9,7 +9,7 @@ A problem is a dict with the keys
     id         record id (None when unknown, e.g. a file-level problem)
     index      0-based record number in its file (None for file-level problems)
     file       input file ("<stdin>" for standard input)
-    line       1-based line the problem is on (the header line for record-level problems)
+    line       1-based line the problem is on (the header line when it concerns the whole record)
     position   1-based residue position in the record, when the problem has one
     reason     human-readable sentence
     type       the seqgsn error class name (``InvalidFastaError``, ...) or ``Warning``

@@ -14,7 +14,8 @@ add only the x-term.
 
 Prediction: run the chain K steps from the neutral state, average the label
 distributions of the steps after burn-in. Positions with known labels are clamped:
-they are reset to the known label at every step.
+they are reset to the known label at every step, and the known labels also enter
+h1 through their own convolution (conditioning input, like x).
 """
 from __future__ import annotations
 
@@ -50,6 +51,10 @@ class SeqGSN(nn.Module):
         C = cfg.backbone_channels
         self.x_to_h1 = nn.Conv1d(C, cfg.hidden[0], 1)        # A x (tied downward for the x-term)
         self.x_to_y = nn.Conv1d(C, N_LABELS, 1)              # U x
+        # Known (clamped) labels are conditioning input like x, on their own channel, so the
+        # chain can trust them fully without learning to copy its own (noisy) label samples.
+        self.clamp_to_h1 = nn.Conv1d(N_LABELS, cfg.hidden[0], cfg.label_kernel,
+                                     padding=cfg.label_kernel // 2, bias=False)
         self.transition = Transition(N_LABELS, cfg.hidden, cfg.hidden_kernel, cfg.label_kernel,
                                      cfg.noise_pre, cfg.noise_post)
         self.x_out = nn.Linear(C, N_AA_INPUT)                # hybrid x reconstruction head
@@ -82,6 +87,7 @@ class SeqGSN(nn.Module):
             known, lab = clamp
             kn = known.unsqueeze(1).to(y.dtype)                             # [B, 1, L]
             onehot = F.one_hot(lab.clamp_min(0), N_LABELS).transpose(1, 2).to(y.dtype)
+            ctx_h1 = ctx_h1 + self.clamp_to_h1(onehot * kn) * m             # [B, C1, L], once
             y = y * (1 - kn) + onehot * kn
         hs: List[Optional[torch.Tensor]] = [None] * len(self.cfg.hidden)
         out = ChainOutput([], [], [])

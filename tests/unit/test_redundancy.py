@@ -56,55 +56,94 @@ def family():
 
 
 # ---------------------------------------------------------------- filter_against
+# MMseqs2 costs a few seconds per run (k-mer index set-up), so the real runs are
+# few and shared: one filter and one clustering per module.
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_filter_identity_threshold(family, method):
-    _, _, train, tests = family
-    res = filter_against(train[:3], tests, identity=0.6, coverage=0.5, method=method)
-    assert res.method == method
-    assert [r.id for r in res.kept] == ["id45", "unrelated"]
-    assert res.removed_ids == ["id80"]
-    d = res.removed[0]
-    assert d["test_id"] == "base" and d["train_index"] == 0
-    assert 0.75 <= d["identity"] <= 0.85
-    assert d["train_coverage"] > 0.9 and d["test_coverage"] > 0.9
-    assert d["evalue"] < 1e-20 and d["n_test_hits"] == 1
-    # Lower the identity bar: the 45% copy goes too, the unrelated chain stays.
-    res = filter_against(train[:3], tests, identity=0.4, coverage=0.5, method=method)
-    assert res.removed_ids == ["id80", "id45"]
-
-
-@pytest.mark.parametrize("method", METHODS)
-def test_filter_coverage_of_either_chain(family, method):
-    """A fragment is removed whether the training or the test chain is the short one."""
+@pytest.fixture(scope="module")
+def combined(family):
+    """Training chains at known relations to the two test chains, and the expected outcome."""
     base, frag, train, tests = family
-    res = filter_against(train[3:], tests, identity=0.9, coverage=0.5, method=method)
-    assert res.removed_ids == ["fragment"]          # covers all of the training chain
-    assert res.removed[0]["train_coverage"] == pytest.approx(1.0)
-    assert res.removed[0]["test_coverage"] == pytest.approx(0.3, abs=0.02)
-    assert [r.id for r in res.kept] == ["buried"]   # 23% of train, 30% of test: kept
-    # Swap roles: the long chain is in training, the fragment is the test chain.
-    res = filter_against([rec("full", base)], [rec("frag", frag)], identity=0.9, coverage=0.5,
-                         method=method)
-    assert res.removed_ids == ["full"]
-    assert res.removed[0]["test_coverage"] == pytest.approx(1.0)
-    assert res.removed[0]["train_coverage"] == pytest.approx(0.3, abs=0.02)
-    # Demanding 0.35 coverage keeps the embedded copy too; 0.25 removes it (30% of test).
-    assert filter_against(train[4:], tests, identity=0.9, coverage=0.35,
-                          method=method).removed == []
-    assert filter_against(train[4:], tests, identity=0.9, coverage=0.25,
-                          method=method).removed_ids == ["buried"]
+    rng = np.random.default_rng(5)
+    base2 = random_protein(rng, 200)
+    train = train[:4] + [rec("full2", base2)]              # test 'frag2' covers 30% of it
+    tests = tests + [rec("frag2", base2[100:160])]
+    return train, tests
 
 
+def check_combined(res, train):
+    """identity >= 0.4, coverage >= 0.5 of either chain."""
+    assert res.removed_ids == ["id80", "id45", "fragment", "full2"]
+    assert [r.id for r in res.kept] == ["unrelated"]
+    by = {d["train_id"]: d for d in res.removed}
+    assert by["id80"]["test_id"] == "base" and 0.75 <= by["id80"]["identity"] <= 0.85
+    assert 0.40 <= by["id45"]["identity"] <= 0.5
+    assert by["id80"]["train_coverage"] > 0.9 and by["id80"]["evalue"] < 1e-20
+    # Coverage of either side: the training chain is the short one ...
+    assert by["fragment"]["train_coverage"] == pytest.approx(1.0)
+    assert by["fragment"]["test_coverage"] == pytest.approx(0.3, abs=0.02)
+    # ... or the test chain is.
+    assert by["full2"]["test_id"] == "frag2"
+    assert by["full2"]["test_coverage"] == pytest.approx(1.0)
+    assert by["full2"]["train_coverage"] == pytest.approx(0.3, abs=0.02)
+    assert [d["train_index"] for d in res.removed] == [0, 1, 3, 4]
+
+
+def test_filter_align_fallback(combined):
+    train, tests = combined
+    res = filter_against(train, tests, identity=0.4, coverage=0.5, method="align")
+    assert res.method == "align"
+    check_combined(res, train)
+    # Raising the identity bar keeps the 45% copy.
+    res = filter_against(train, tests, identity=0.6, coverage=0.5, method="align")
+    assert res.removed_ids == ["id80", "fragment", "full2"]
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not HAVE_MMSEQS, reason="mmseqs not installed")
-@pytest.mark.parametrize("prefilter", ["train", "test"])
-def test_mmseqs_single_prefilter_directions_agree_on_clear_cases(family, prefilter):
-    _, _, train, tests = family
-    res = filter_against(train, tests, identity=0.4, coverage=0.5, method="mmseqs",
-                         prefilter=prefilter)
-    assert res.removed_ids == ["id80", "id45", "fragment"]
-    assert res.params["prefilter"] == prefilter
+def test_filter_mmseqs(combined):
+    train, tests = combined
+    res = filter_against(train, tests, identity=0.4, coverage=0.5, method="mmseqs")
+    assert res.method == "mmseqs" and res.params["prefilter"] == "both"
+    check_combined(res, train)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_MMSEQS, reason="mmseqs not installed")
+def test_mmseqs_swapped_prefilter_finds_the_same_pairs(combined):
+    """'target' prefilter (targets look up queries, results swapped back) on clear cases."""
+    train, tests = combined
+    hits = mmseqs_mod.search([r.seq for r in train], [r.seq for r in tests], prefilter="target")
+    strong = {(h.qi, h.ti) for h in hits if h.evalue < 1e-5}
+    assert strong == {(0, 0), (1, 0), (3, 0), (4, 2)}
+
+
+def test_filter_coverage_neither_side_is_kept(family):
+    """A 60-aa segment embedded in 100-aa random flanks on both sides: 23% / 30% covered."""
+    base, frag, _, _ = family
+    rng = np.random.default_rng(9)
+    buried = rec("buried", random_protein(rng, 100) + frag + random_protein(rng, 100))
+    res = filter_against([buried], [rec("base", base)], identity=0.9, coverage=0.35,
+                         method="align")
+    assert res.removed == []
+    res = filter_against([buried], [rec("base", base)], identity=0.9, coverage=0.25,
+                         method="align")
+    assert res.removed_ids == ["buried"]
+    assert res.removed[0]["train_coverage"] == pytest.approx(60 / 260, abs=1e-4)
+
+
+def test_prefilter_option_reaches_mmseqs(monkeypatch, combined):
+    train, tests = combined
+    seen = []
+
+    def fake(queries, targets, **kw):
+        seen.append(kw["prefilter"])
+        return []
+    monkeypatch.setattr(mmseqs_mod, "find_mmseqs", lambda: "/usr/bin/mmseqs")
+    monkeypatch.setattr(filter_mod.mmseqs, "search", fake)
+    for p in ("both", "train", "test"):
+        assert filter_against(train, tests, method="auto", prefilter=p).method == "mmseqs"
+    assert seen == ["both", "query", "target"]
 
 
 def _fake_search(hits):
@@ -165,14 +204,10 @@ def test_auto_falls_back_to_align_and_refuses_huge_sets(monkeypatch, family):
     assert res.method == "align" and res.removed_ids == ["id80"]
     with pytest.raises(ToolNotFoundError, match="apt install mmseqs2"):
         filter_against(train, tests, method="auto", max_pairs=5)     # 10 pairs > 5
+    with pytest.raises(ToolNotFoundError, match="apt install mmseqs2"):
+        cluster(train, method="align", max_pairs=3)                  # 10 pairs > 3
     with pytest.raises(ToolNotFoundError, match="mmseqs"):
         filter_against(train, tests, method="mmseqs")
-
-
-@pytest.mark.skipif(not HAVE_MMSEQS, reason="mmseqs not installed")
-def test_auto_uses_mmseqs_when_installed(family):
-    _, _, train, tests = family
-    assert filter_against(train[:1], tests, method="auto").method == "mmseqs"
 
 
 # ---------------------------------------------------------------- align fallback
@@ -248,10 +283,16 @@ def families():
     return [recs[i] for i in order], fam
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_cluster_groups_families(families, method):
+@pytest.fixture(scope="module", params=METHODS)
+def clustered(request, families):
+    recs, _ = families
+    return request.param, cluster(recs, identity=0.5, coverage=0.8, method=request.param)
+
+
+@pytest.mark.slow
+def test_cluster_groups_families(families, clustered):
     recs, fam = families
-    cl = cluster(recs, identity=0.5, coverage=0.8, method=method)
+    _, cl = clustered
     assert set(cl) == {r.id for r in recs}
     for a in recs:
         for b in recs:
@@ -264,10 +305,11 @@ def test_cluster_needs_unique_ids():
         cluster([rec("a", "ACDEFG"), rec("a", "GHIKLM")], method="align")
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_split_keeps_clusters_together(families, method):
+@pytest.mark.slow
+def test_split_keeps_clusters_together(families, clustered):
     recs, fam = families
-    train, val = split_by_cluster(recs, val_fraction=0.25, seed=1, identity=0.5, method=method)
+    _, cl = clustered
+    train, val = split_by_cluster(recs, val_fraction=0.25, seed=1, clusters=cl)
     assert len(train) + len(val) == len(recs)
     assert {fam[r.id] for r in train}.isdisjoint({fam[r.id] for r in val})
     assert 1 <= len(val) <= round(0.25 * len(recs))
@@ -280,8 +322,9 @@ def test_split_deterministic_and_options(families):
     labels = cluster_indices(recs, identity=0.5, method="align")
     runs = [split_by_cluster(recs, val_fraction=0.3, seed=s, clusters=labels) for s in (0, 0, 5)]
     ids = [[r.id for r in val] for _, val in runs]
-    assert ids[0] == ids[1]
-    assert len({tuple(i) for i in ids}) >= 1 and all(ids)
+    assert ids[0] == ids[1] and all(ids)
+    for train, val in runs:
+        assert {fam[r.id] for r in train}.isdisjoint({fam[r.id] for r in val})
     # Same split whether clustering happens inside or labels are passed in.
     _, val = split_by_cluster(recs, val_fraction=0.3, seed=0, identity=0.5, method="align")
     assert [r.id for r in val] == ids[0]
@@ -305,10 +348,10 @@ def test_split_seeds_differ_and_repeated_ids_ok():
 
 
 def test_split_when_no_cluster_fits():
-    """All chains in one big cluster and one small one: the small one goes to val."""
-    recs = [rec(f"r{i}", "ACDEFGHIKL") for i in range(5)] + [rec("x", "MMMMM")]
-    labels = [0, 0, 0, 0, 0, 5]
+    """Target 1 chain but every cluster has >= 2: the smallest cluster goes to val."""
+    recs = [rec(f"r{i}", "ACDEFGHIKL") for i in range(4)] + [rec("x", "MMMMM"), rec("y", "MMMM")]
+    labels = [0, 0, 0, 0, 5, 5]
     train, val = split_by_cluster(recs, val_fraction=0.01, clusters=labels)
-    assert [r.id for r in val] == ["x"]
+    assert [r.id for r in val] == ["x", "y"] and len(train) == 4
     one = [rec("a", "ACDE"), rec("b", "ACDE")]
     assert split_by_cluster(one, 0.5, clusters=[0, 0]) == (one, [])   # never all in val

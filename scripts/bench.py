@@ -1,0 +1,429 @@
+#!/usr/bin/env python
+"""Benchmark seqgsn against a peer predictor (PredictDSSP's ``dssp-fasta``) on CB513. Prints; asserts nothing.
+
+What is measured (each number also goes to ``--json OUT`` with the machine's description)
+------------------------------------------------------------------------------------------
+* **Whole-process prediction throughput.** Wall time of
+  ``seqgsn predict CB513.fasta -o OUT --format fasta`` as a subprocess: interpreter start, imports, model
+  load, FASTA read, prediction, atomic write. residues/s = total residues / wall seconds; the median of
+  ``--repeats`` runs is reported. CB513 = the 511 chains (144,011 residues) of
+  ``prottrans_netsurfp2_csv/CB513_HHblits.csv`` in the shared data, written to a temporary FASTA (never
+  into the repo).
+* **The peer on the same input, in the same run**: ``dssp-fasta CB513.fasta -o OUT.csv`` from its own
+  venv (``scripts/peer_env.sh``). Runs alternate seqgsn, peer, seqgsn, peer, ... so that load from
+  other processes falls on both alike. ratio = seqgsn residues/s / peer residues/s (> 1: seqgsn faster).
+  PredictDSSP is a 3-state BRNN that reloads its network for every sequence; its weights ship in the
+  wheel (nothing is downloaded).
+* **Peak memory**: max RSS of each predict subprocess, from ``os.wait4`` (that child's own rusage).
+  CPU use = (user + sys) / wall: how many cores the process actually got.
+* **In-process prediction throughput** (insight, not the headline): ``Predictor.predict`` on the same
+  records after the model is loaded and warmed up; whole-process wall minus this is the start-up and
+  I/O overhead.
+* **Training throughput**: residues/s of ``--train-steps`` optimiser steps (after 3 untimed warm-up
+  steps) of the default config's model (``seqgsn.config`` defaults, or ``--train-config``) on real
+  SCRATCH-1D chains. It runs ``Trainer.loss`` / backward / clip / AdamW step exactly as
+  ``Trainer.fit`` does, on ``seqgsn.data.iterate_batches`` batches (cropped to ``max_train_len``,
+  ``train.batch_residues`` per batch), without validation or checkpoints; residues = real residues in
+  the batches, as in the ``res/s`` lines of ``seqgsn train`` logs.
+* **Q3 on CB513** of both tools' outputs (context for the ratio only; the official numbers come from
+  ``seqgsn evaluate``): over the evaluated residues (the CSV's mask), 8->3 as H,G,I->H; E,B->E; T,S,C->C.
+
+Usage
+-----
+    scripts/peer_env.sh                                   # once: /work/peer_venv
+    python scripts/bench.py --json bench.json             # bundled model, 3 repeats
+    python scripts/bench.py --model runs/x/model.pt --no-peer --train-steps 0 --limit 50
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+CB513 = "prottrans_netsurfp2_csv/CB513_HHblits.csv"
+DEFAULT_PEER = "/work/peer_venv/bin/dssp-fasta"
+PEER_SS3 = {"0": "H", "1": "E", "2": "C"}     # PredictDSSP classes: 0 helix, 1 strand/sheet, 2 coil
+TRAIN_WARMUP = 3
+
+
+# ----------------------------------------------------------------------------------------- input
+def load_records(fasta=None, limit=0) -> list:
+    """LabeledRecords: CB513 from the shared data, or an unlabelled FASTA (``fasta``); first ``limit``."""
+    from seqgsn.io.corpus import read_corpus
+    from seqgsn.paths import data_root
+    recs = read_corpus(fasta, format="fasta") if fasta else read_corpus(data_root() / CB513)
+    return recs[:limit] if limit else recs
+
+
+def write_fasta(records, path: Path) -> None:
+    with open(path, "w") as fh:
+        for r in records:
+            fh.write(f">{r.id}\n{r.seq}\n")
+
+
+# ----------------------------------------------------------------------------------------- machine
+def machine_info() -> dict:
+    import torch
+    info = {"cpu_model": None, "cpu_count": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)),
+            "mem_total_gb": None, "python": platform.python_version(), "platform": platform.platform(),
+            "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu_model"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["mem_total_gb"] = round(int(line.split()[1]) / 2 ** 20, 1)
+    except OSError:
+        pass
+    try:
+        import seqgsn
+        info["seqgsn"] = seqgsn.__version__
+        rev = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                             capture_output=True, text=True, timeout=10)
+        info["git"] = rev.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
+
+
+def loadavg() -> list:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+# ----------------------------------------------------------------------------------------- processes
+def run_timed(cmd, env, log_prefix: Path) -> dict:
+    """Run ``cmd``; wall seconds, exit code, and this child's own rusage (os.wait4: max RSS, CPU)."""
+    la = loadavg()
+    with open(f"{log_prefix}.stdout", "wb") as fo, open(f"{log_prefix}.stderr", "wb") as fe:
+        t0 = time.perf_counter()
+        p = subprocess.Popen([str(c) for c in cmd], stdout=fo, stderr=fe, env=env)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)   # reaped by wait4: tell Popen
+    cpu = ru.ru_utime + ru.ru_stime
+    return {"wall_s": round(wall, 3), "rc": p.returncode, "max_rss_mb": round(ru.ru_maxrss / 1024, 1),
+            "cpu_s": round(cpu, 2), "cpu_util": round(cpu / max(wall, 1e-9), 2), "loadavg_1m_before": la[0]}
+
+
+def tail(path, n=8) -> str:
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+def summarize(runs: list, residues: int) -> dict:
+    med = statistics.median(r["wall_s"] for r in runs)
+    return {"runs": runs, "median_wall_s": round(med, 3), "residues_per_s": round(residues / med, 1),
+            "max_rss_mb": max(r["max_rss_mb"] for r in runs),
+            "median_cpu_util": round(statistics.median(r["cpu_util"] for r in runs), 2)}
+
+
+def seqgsn_cmd() -> list:
+    """The installed console script of this interpreter's environment (not a pyenv shim), else -m."""
+    exe = Path(sys.executable).parent / "seqgsn"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "seqgsn"]
+
+
+def find_peer(arg) -> tuple:
+    """(command path or None, where it was looked for): --peer-cmd, else $SEQGSN_PEER, else the default."""
+    want = arg or os.environ.get("SEQGSN_PEER") or DEFAULT_PEER
+    p = Path(want)
+    if p.is_file() and os.access(p, os.X_OK):
+        return str(p), want
+    found = shutil.which(want) if os.sep not in want else None
+    return found, want
+
+
+def peer_versions(peer: str) -> dict:
+    py = Path(peer).parent / "python"
+    if not py.exists():
+        return {}
+    code = ("import importlib.metadata as m, json; "
+            "print(json.dumps({k: m.version(k) for k in ('PredictDSSP', 'torch')}))")
+    try:
+        out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, timeout=60)
+        return json.loads(out.stdout) if out.returncode == 0 else {}
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return {}
+
+
+# ----------------------------------------------------------------------------------------- outputs
+def read_seqgsn_fasta(path) -> dict:
+    """seqgsn ``--format fasta`` output (>ID / SEQUENCE / SS8) -> {id: ss3}."""
+    from seqgsn.alphabet import ss8_to_ss3
+    lines = Path(path).read_text().splitlines()
+    return {lines[i][1:].split()[0]: ss8_to_ss3(lines[i + 2]) for i in range(0, len(lines) - 2, 3)}
+
+
+def read_peer_csv(path) -> dict:
+    """dssp-fasta output: one line per record, ``ID, v1, v2, ...`` with v in {0.000, 1.000, 2.000}."""
+    out = {}
+    for line in Path(path).read_text().splitlines():
+        if line.strip():
+            head, *vals = [x.strip() for x in line.split(",")]
+            out[head.split()[0]] = "".join(PEER_SS3[str(int(float(v)))] for v in vals)
+    return out
+
+
+def q3(records, pred: dict):
+    """Fraction of evaluated residues (mask) whose 3-state label is predicted; None without labels."""
+    from seqgsn.alphabet import ss8_to_ss3
+    right = total = 0
+    for r in records:
+        if r.ss8 is None or r.id not in pred or len(pred[r.id]) != len(r.seq):
+            return None
+        truth = np.frombuffer(ss8_to_ss3(r.ss8).encode(), np.uint8)
+        guess = np.frombuffer(pred[r.id].encode(), np.uint8)
+        m = np.ones(len(r.seq), bool) if r.mask is None else np.asarray(r.mask, bool)
+        right += int(((truth == guess) & m).sum())
+        total += int(m.sum())
+    return round(right / total, 4) if total else None
+
+
+# ----------------------------------------------------------------------------------------- in-process
+def in_process_predict(model_path, records, repeats: int, threads) -> dict:
+    import torch
+    from seqgsn.api import load_model
+    from seqgsn.records import Record
+    t0 = time.perf_counter()
+    pred = load_model(model_path, threads=threads)
+    load_s = time.perf_counter() - t0
+    recs = [Record(r.id, r.seq) for r in records]
+    pred.predict(recs[:4])                                  # warm-up: first-call allocations
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        pred.predict(recs)
+        times.append(round(time.perf_counter() - t0, 3))
+    med = statistics.median(times)
+    residues = sum(len(r.seq) for r in recs)
+    n_params = sum(p.numel() for p in pred.model.parameters())
+    return {"load_s": round(load_s, 3), "predict_s": times, "median_predict_s": med,
+            "residues_per_s": round(residues / med, 1), "torch_threads": torch.get_num_threads(),
+            "chain_steps": pred.chain.steps, "burn_in": pred.chain.burn_in,
+            "batch_residues": pred.chain.batch_residues, "model_params": n_params}
+
+
+def training_examples(cfg) -> list:
+    """The config's training corpora (real chains; no test-set filter or split: speed does not need it)."""
+    from seqgsn.data import make_example
+    from seqgsn.features import FeatureSpec
+    from seqgsn.io.corpus import read_corpus
+    from seqgsn.trainset import parse_entry
+    recs = []
+    for i, entry in enumerate(cfg.data.train):
+        fmt = cfg.data.train_formats[i] if i < len(cfg.data.train_formats) else ""
+        path, opts = parse_entry(entry)
+        recs.extend(read_corpus(path, format=fmt or None, **opts))
+    recs = [r for r in recs if len(r.seq) >= cfg.data.min_len]
+    if cfg.data.max_chains:
+        recs = recs[:cfg.data.max_chains]
+    spec = FeatureSpec(cfg.model.profile_dim)
+    return [make_example(r, spec) for r in recs]
+
+
+def train_throughput(cfg, examples, steps: int, warmup: int = TRAIN_WARMUP, seed: int = 0) -> dict:
+    """Residues/s of ``steps`` optimiser steps (after ``warmup`` untimed ones), as Trainer.fit steps."""
+    import torch
+    from seqgsn.data import iterate_batches
+    from seqgsn.train import Trainer
+    t = cfg.train
+    with tempfile.TemporaryDirectory(prefix="seqgsn-bench-train-") as d:
+        tr = Trainer(cfg, d, examples, [], log=lambda _m: None)
+    tr.model.train()
+    gen, rng = torch.Generator(), np.random.default_rng(seed)
+    done, residues, t0 = 0, 0, time.perf_counter()
+    while done < warmup + steps:
+        for batch in iterate_batches(examples, t.batch_residues, cfg.data.max_train_len, rng):
+            if done == warmup:
+                residues, t0 = 0, time.perf_counter()
+            torch.manual_seed(seed + done)
+            gen.manual_seed(seed + done + 1)
+            for g in tr.opt.param_groups:
+                g["lr"] = tr.lr_at(done)
+            loss, _ = tr.loss(batch, gen)
+            tr.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if t.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(tr.model.parameters(), t.grad_clip)
+            tr.opt.step()
+            residues += int(batch["mask"].sum())
+            done += 1
+            if done >= warmup + steps:
+                break
+    secs = time.perf_counter() - t0
+    return {"steps": steps, "warmup_steps": warmup, "residues": residues, "seconds": round(secs, 2),
+            "residues_per_s": round(residues / max(secs, 1e-9), 1), "batch_residues": t.batch_residues,
+            "walkback": t.walkback, "max_train_len": cfg.data.max_train_len, "chains": len(examples),
+            "torch_threads": torch.get_num_threads(),
+            "model_params": sum(p.numel() for p in tr.model.parameters())}
+
+
+# ----------------------------------------------------------------------------------------- report
+def print_table(res: dict) -> None:
+    m = res["machine"]
+    print(f"\nmachine: {m['cpu_model']} | {m['cpus_usable']} usable cores | torch {m['torch']} "
+          f"({m['torch_threads']} threads) | load avg at start {res['loadavg_start']}, "
+          f"end {res['loadavg_end']}")
+    print(f"input: {res['input']['name']}: {res['input']['chains']} chains, {res['input']['residues']:,} "
+          f"residues | model {res['model']}")
+    rows = [("seqgsn predict", res["seqgsn"])]
+    if res.get("peer", {}).get("runs"):
+        rows.append(("dssp-fasta (peer)", res["peer"]))
+    print(f"\n{'whole process':<20}{'runs':>5}{'median s':>10}{'residues/s':>12}{'max RSS MB':>12}"
+          f"{'CPU use':>9}{'Q3':>8}")
+    for name, r in rows:
+        qs = f"{r['q3']:.3f}" if r.get("q3") is not None else "-"
+        print(f"{name:<20}{len(r['runs']):>5}{r['median_wall_s']:>10.1f}{r['residues_per_s']:>12,.0f}"
+              f"{r['max_rss_mb']:>12,.0f}{r['median_cpu_util']:>9.2f}{qs:>8}")
+    if res.get("ratio_seqgsn_over_peer") is not None:
+        print(f"ratio seqgsn/peer (residues/s): {res['ratio_seqgsn_over_peer']:.2f}x")
+    elif "skipped" in res.get("peer", {}):
+        print(f"peer: skipped: {res['peer']['skipped']}")
+    ip = res.get("in_process")
+    if ip:
+        print(f"\nseqgsn in-process predict (model loaded, warmed up): median {ip['median_predict_s']:.1f} s, "
+              f"{ip['residues_per_s']:,.0f} residues/s; model load {ip['load_s']:.2f} s; "
+              f"{ip['chain_steps']} chain steps; start-up + I/O overhead of the CLI "
+              f"{res['seqgsn']['median_wall_s'] - ip['median_predict_s']:.1f} s")
+    tr = res.get("train")
+    if tr:
+        print(f"training: {tr['residues_per_s']:,.0f} residues/s over {tr['steps']} steps "
+              f"({tr['residues']:,} residues in {tr['seconds']:.0f} s; batch_residues {tr['batch_residues']}, "
+              f"walkback {tr['walkback']}, {tr['model_params']:,} parameters)")
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=None, help="model file (default: the bundled seqgsn/models/default.pt)")
+    ap.add_argument("--repeats", type=int, default=3, help="runs per tool; the median is reported")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="CPU threads for every measurement (torch threads, OMP/MKL_NUM_THREADS of the "
+                         "subprocesses); default: torch's choice")
+    ap.add_argument("--no-peer", action="store_true", help="do not run the peer predictor")
+    ap.add_argument("--peer-cmd", default=None,
+                    help=f"the peer's dssp-fasta (default: $SEQGSN_PEER, else {DEFAULT_PEER})")
+    ap.add_argument("--json", default=None, metavar="OUT", help="write every number + machine info here")
+    ap.add_argument("--fasta", default=None, help="benchmark this FASTA instead of CB513 (no Q3)")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N chains (0 = all)")
+    ap.add_argument("--train-steps", type=int, default=200, help="timed optimiser steps (0 = skip training)")
+    ap.add_argument("--train-config", default=None,
+                    help="YAML config for the training measurement (default: seqgsn.config defaults)")
+    ap.add_argument("--no-in-process", action="store_true", help="skip the in-process predict timing")
+    a = ap.parse_args(argv)
+    if a.repeats < 1 or a.limit < 0 or a.train_steps < 0 or (a.threads is not None and a.threads < 1):
+        ap.error("--repeats and --threads must be >= 1; --limit and --train-steps >= 0")
+    return a
+
+
+def main(argv=None) -> int:
+    from seqgsn.errors import SeqGSNError
+    try:
+        return run(parse_args(argv))
+    except SeqGSNError as e:                    # bad input / missing data: one clean line
+        print(f"bench: error: {e}", file=sys.stderr)
+        return 2
+
+
+def run(a) -> int:
+    import torch
+    from seqgsn.api import DEFAULT_MODEL
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    model = Path(a.model) if a.model else DEFAULT_MODEL
+    if not model.exists():
+        print(f"bench: model file {model} not found (pass --model PATH)", file=sys.stderr)
+        return 2
+    peer, peer_where = (None, None) if a.no_peer else find_peer(a.peer_cmd)
+    res = {"loadavg_start": loadavg(), "machine": machine_info(), "model": str(model), "repeats": a.repeats,
+           "threads": a.threads}
+    if not a.no_peer and peer is None:
+        res["peer"] = {"skipped": f"dssp-fasta not found at {peer_where} (build it with scripts/peer_env.sh; "
+                                  f"or --peer-cmd PATH / SEQGSN_PEER)"}
+        print(f"peer: skipped: {res['peer']['skipped']}", flush=True)
+    elif a.no_peer:
+        res["peer"] = {"skipped": "--no-peer"}
+    env = dict(os.environ)
+    if a.threads:
+        env.update(OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads))
+
+    records = load_records(a.fasta, a.limit)
+    residues = sum(len(r.seq) for r in records)
+    res["input"] = {"name": a.fasta or CB513, "chains": len(records), "residues": residues}
+    print(f"input: {len(records)} chains, {residues:,} residues; model {model}; {a.repeats} repeats", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="seqgsn-bench-") as tmp:
+        tmp = Path(tmp)
+        fasta = tmp / "input.fasta"
+        write_fasta(records, fasta)
+        ours_out, peer_out = tmp / "seqgsn.fasta", tmp / "peer.csv"
+        ours_cmd = seqgsn_cmd() + ["predict", fasta, "-o", ours_out, "--format", "fasta"]
+        ours_cmd += (["--model", model] if a.model else []) + (["--threads", a.threads] if a.threads else [])
+        res["seqgsn_cmd"] = " ".join(map(str, ours_cmd))
+        runs = {"seqgsn": [], "peer": []}
+        for i in range(a.repeats):                   # alternate the tools: shared load hits both alike
+            for name, cmd, out in (("seqgsn", ours_cmd, ours_out), ("peer", [peer, fasta, "-o", peer_out], peer_out)):
+                if name == "peer" and peer is None:
+                    continue
+                out.unlink(missing_ok=True)
+                r = run_timed(cmd, env, tmp / f"{name}.{i}")
+                print(f"  {name} run {i + 1}: {r['wall_s']:.1f} s, max RSS {r['max_rss_mb']:.0f} MB, "
+                      f"rc {r['rc']}, load {r['loadavg_1m_before']}", flush=True)
+                if r["rc"] != 0 or not out.exists():
+                    print(f"bench: {name} failed (exit {r['rc']}): {' '.join(map(str, cmd))}\n"
+                          f"{tail(tmp / f'{name}.{i}.stderr')}", file=sys.stderr)
+                    return 1
+                runs[name].append(r)
+        res["seqgsn"] = summarize(runs["seqgsn"], residues)
+        res["seqgsn"]["q3"] = q3(records, read_seqgsn_fasta(ours_out))
+        if runs["peer"]:
+            res["peer"] = summarize(runs["peer"], residues)
+            res["peer"].update(cmd=f"{peer} INPUT -o OUT.csv", versions=peer_versions(peer))
+            try:
+                res["peer"]["q3"] = q3(records, read_peer_csv(peer_out))
+            except (ValueError, KeyError) as e:   # an unexpected output layout must not lose the timings
+                res["peer"]["q3"] = None
+                res["peer"]["q3_error"] = str(e)
+            res["ratio_seqgsn_over_peer"] = round(res["seqgsn"]["residues_per_s"] / res["peer"]["residues_per_s"], 3)
+
+    if not a.no_in_process:
+        print("in-process predict ...", flush=True)
+        res["in_process"] = in_process_predict(model, records, a.repeats, a.threads)
+    if a.train_steps:
+        from seqgsn.config import Config, load_config
+        cfg = load_config(a.train_config) if a.train_config else Config()
+        if a.threads:
+            cfg = replace(cfg, train=replace(cfg.train, threads=a.threads))
+        print(f"training {a.train_steps} steps ...", flush=True)
+        res["train"] = train_throughput(cfg, training_examples(cfg), a.train_steps)
+        res["train"]["config"] = a.train_config or "seqgsn.config defaults"
+    res["loadavg_end"] = loadavg()
+    print_table(res)
+    if a.json:
+        from seqgsn.io.atomic import atomic_write
+        with atomic_write(a.json) as fh:
+            json.dump(res, fh, indent=1)
+            fh.write("\n")
+        print(f"\nwrote {a.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+#!/usr/bin/env python
+"""Package a trained run as the bundled default model, with its model card.
+
+    python scripts/package_model.py --run runs/default --cb513 runs/default/cb513.json \
+        --ablation-run runs/ablation --ablation-cb513 runs/ablation/cb513.json
+
+Copies <run>/model.pt to seqgsn/models/default.pt with the CB513 numbers added to its
+``metrics`` (so `seqgsn.load_model().metrics` carries them), and writes
+seqgsn/models/default.json (config, training data, metrics) and seqgsn/models/MODEL_CARD.md.
+Numbers are read from the evaluation JSON files written by `seqgsn evaluate --json`; nothing is typed in.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from seqgsn.checkpoint import read_dict, save_dict, upgrade
+
+KEYS = ("q8", "q3", "sov3", "q8_chain_mean", "q3_chain_mean", "n_chains", "n_residues")
+
+
+def _summary(m: dict) -> dict:
+    out = {k: m[k] for k in KEYS if k in m}
+    if "calibration" in m:
+        out.update({k: m["calibration"][k] for k in ("ece8", "ece3", "brier8", "brier3")
+                    if k in m["calibration"]})
+    out["chain"] = m.get("chain")
+    return out
+
+
+def _history(run: Path) -> list:
+    p = run / "metrics.jsonl"
+    return [json.loads(x) for x in p.read_text().splitlines()] if p.exists() else []
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True, type=Path)
+    ap.add_argument("--cb513", required=True, type=Path)
+    ap.add_argument("--ablation-run", type=Path)
+    ap.add_argument("--ablation-cb513", type=Path)
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "seqgsn" / "models")
+    a = ap.parse_args()
+
+    d = upgrade(read_dict(a.run / "model.pt"))
+    cb = _summary(json.loads(a.cb513.read_text()))
+    hist = _history(a.run)
+    best = max(hist, key=lambda r: r.get("val_q8", -1)) if hist else {}
+    metrics = {"validation": {k: best.get(k) for k in ("epoch", "val_q8", "val_q3", "minutes")},
+               "cb513": cb, "train_minutes": hist[-1]["minutes"] if hist else None}
+    if a.ablation_cb513:
+        metrics["ablation_cb513"] = _summary(json.loads(a.ablation_cb513.read_text()))
+        ah = _history(a.ablation_run) if a.ablation_run else []
+        metrics["ablation_train_minutes"] = ah[-1]["minutes"] if ah else None
+    d["metrics"] = metrics
+    a.out.mkdir(parents=True, exist_ok=True)
+    save_dict(a.out / "default.pt", d)
+    card = {"config": d["config"], "training_data": d.get("meta", {}).get("training_data"),
+            "metrics": metrics, "package_version": d["package_version"], "format_version": d["format_version"]}
+    (a.out / "default.json").write_text(json.dumps(card, indent=1))
+    (a.out / "MODEL_CARD.md").write_text(render_card(card))
+    print(json.dumps(metrics, indent=1))
+
+
+def _pct(x):
+    return "n/a" if x is None else f"{100 * x:.2f}"
+
+
+def render_card(card: dict) -> str:
+    m, td, cfg = card["metrics"], card["training_data"] or {}, card["config"]
+    cb, ab = m["cb513"], m.get("ablation_cb513", {})
+    lines = [
+        "# seqgsn default model", "",
+        "Convolutional GSN for DSSP 8-state secondary structure from single sequences.",
+        f"Format version {card['format_version']}, written by seqgsn {card['package_version']}.", "",
+        "## Training data",
+        f"- corpora: {', '.join(c['entry'] for c in td.get('corpora', []))}",
+    ]
+    for c in td.get("corpora", []):
+        lines.append(f"  - {c['entry']}: {c['chains']} chains, {c.get('removed', 0)} removed by the test-set "
+                     f"filter, {c['kept']} kept")
+    lines += [
+        f"- filter: {td.get('filter_tool')}; removed every training chain with identity >= "
+        f"{td.get('filter_identity')} over coverage >= {td.get('filter_coverage')} of either chain to any chain of "
+        f"{', '.join(td.get('filter_against', []))} ({td.get('test_chains')} chains)",
+        f"- after dedupe and a cluster split (30% identity clusters): train {td.get('train_chains')} chains / "
+        f"{td.get('train_residues')} residues, validation {td.get('val_chains')} chains", "",
+        "## Metrics",
+        "CB513 (ProtTrans/NetSurfP CSV; residues with disorder == 1 and cb513_mask == 1), single-sequence input:", "",
+        "| model | Q8 | Q3 | SOV3 | ECE8 | Brier8 | train minutes |", "|---|---|---|---|---|---|---|",
+        f"| GSN (this file; chain {cb.get('chain')}) | {_pct(cb.get('q8'))} | {_pct(cb.get('q3'))} | "
+        f"{_pct(cb.get('sov3'))} | {cb.get('ece8', float('nan')):.4f} | {cb.get('brier8', float('nan')):.4f} | "
+        f"{m.get('train_minutes')} |",
+    ]
+    if ab:
+        lines.append(f"| deterministic ablation (same backbone, data, budget) | {_pct(ab.get('q8'))} | "
+                     f"{_pct(ab.get('q3'))} | {_pct(ab.get('sov3'))} | {ab.get('ece8', float('nan')):.4f} | "
+                     f"{ab.get('brier8', float('nan')):.4f} | {m.get('ablation_train_minutes')} |")
+    v = m["validation"]
+    lines += ["", f"Validation (held-out clusters of the training corpus), best epoch {v.get('epoch')}: "
+                  f"Q8 {_pct(v.get('val_q8'))}, Q3 {_pct(v.get('val_q3'))}.", "",
+              "## Config", "```yaml"]
+    import yaml
+    lines += [yaml.safe_dump(cfg, sort_keys=False).rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

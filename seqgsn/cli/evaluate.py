@@ -1,0 +1,129 @@
+"""`seqgsn evaluate`: wiring only."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+from .main import handle_errors, main
+
+
+def _fractions(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        out = tuple(float(x) for x in value.split(",") if x.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated numbers, got {value!r}") from None
+    if not out or not all(0.0 < f < 1.0 for f in out):
+        raise click.BadParameter("fractions must be in (0, 1), e.g. 0.1,0.25,0.5")
+    return out
+
+
+def _modes(ctx, param, value):
+    out = tuple(x.strip() for x in value.split(",") if x.strip())
+    bad = [x for x in out if x not in ("random", "segments")]
+    if not out or bad:
+        raise click.BadParameter("modes are random and/or segments, e.g. random,segments")
+    return out
+
+
+def _timed(fn, *a, **kw):
+    t0 = time.time()
+    out = fn(*a, **kw)
+    out["seconds"] = round(time.time() - t0, 2)
+    return out
+
+
+@main.command()
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), help="Model file (default: bundled).")
+@click.option("--data", "data_path", required=True, type=click.Path(), help="Labelled corpus (any reader format).")
+@click.option("--format", "fmt", help="Corpus format (default: detected).")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write all metrics as JSON here.")
+@click.option("--steps", type=int, help="Chain steps (default: the model's).")
+@click.option("--burn-in", type=int)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--deterministic", is_flag=True, help="Noise-free (mean-field) chain.")
+@click.option("--threads", type=int)
+@click.option("--decode", type=click.Choice(["argmax", "segment"]), default="argmax", show_default=True,
+              help="8-state labels from the averaged marginals: per-residue argmax, or the best string "
+                   "respecting DSSP minimal segment lengths (H>=4, G>=3, I>=5, E>=2).")
+@click.option("--generative", is_flag=True,
+              help="Add sampling (segment lengths, diversity, majority vote) and chain diagnostics.")
+@click.option("--samples", "n_samples", type=click.IntRange(min=2), default=20, show_default=True,
+              help="Samples per chain for --generative.")
+@click.option("--clamp-fractions", callback=_fractions,
+              help="Add the clamping experiment with these fractions of true labels, e.g. 0.1,0.25,0.5.")
+@click.option("--clamp-modes", callback=_modes, default="random,segments", show_default=True,
+              help="Where clamped labels go: random positions and/or contiguous segments.")
+@click.option("--compare-model", "compare_paths", multiple=True, type=click.Path(dir_okay=False),
+              help="Compare calibration with this model (e.g. the deterministic ablation); repeatable.")
+@click.option("--max-chains", type=click.IntRange(min=1),
+              help="Score a seeded random subset of this many chains (everything, not only the extras).")
+@handle_errors
+def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, deterministic, threads, decode,
+             generative, n_samples, clamp_fractions, clamp_modes, compare_paths, max_chains):
+    """Q8, Q3, SOV'99, per-class scores, confusion and calibration against reference labels.
+
+    Optionally: segment decoding, the clamping experiment, sampling and chain diagnostics,
+    and a calibration comparison with other models (JSON keys decoding, clamping,
+    generative, calibration_compare).
+    """
+    from .. import generative as gen
+    from ..api import load_model
+    from ..io.atomic import atomic_write
+    from ..io.corpus import read_corpus
+    from ..metrics import evaluate as evaluate_metrics
+    from ..metrics import format_report
+    from ..records import Prediction
+    from ..segdecode import decode as decode_labels
+    from ..trainset import parse_entry
+
+    model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads)
+    p, opts = parse_entry(data_path)
+    refs = read_corpus(p, format=fmt, **opts)
+    refs = gen.select_chains(refs, max_chains, seed)
+    noisy = False if deterministic else None
+    t0 = time.time()
+    preds = model.predict([r.as_record() for r in refs], seed=seed, noisy=noisy)
+    secs = time.time() - t0
+    if decode == "argmax":
+        m = evaluate_metrics(refs, preds)
+    else:
+        # labels (and their 3-state map) from the decoded string; calibration from prob8
+        dec = [Prediction(x.id, x.seq, decode_labels(x.prob8, decode), None) for x in preds]
+        m = evaluate_metrics(refs, dec, calibration=False)
+        m["calibration"] = evaluate_metrics(refs, preds, segments=False)["calibration"]
+        m["decoding"] = {"method": decode, "comparison": gen.decode_comparison(refs, preds)}
+    m["data"] = str(data_path)
+    m["model"] = str(model.path)
+    m["decode"] = decode
+    m["max_chains"] = max_chains
+    m["chain"] = {"steps": model.chain.steps, "burn_in": model.chain.burn_in,
+                  "noise": (not deterministic) and model.chain.noise, "seed": seed}
+    m["predict_seconds"] = round(secs, 2)
+    if clamp_fractions:
+        m["clamping"] = _timed(gen.clamp_experiment, model, refs, clamp_fractions, clamp_modes, seed,
+                               noisy=noisy)
+    if generative:
+        m["generative"] = {
+            "samples": _timed(gen.sample_experiment, model, refs, n=n_samples, seed=seed, noisy=noisy),
+            "chain": _timed(gen.chain_diagnostics, model, refs, seed=seed, noisy=noisy)}
+    if compare_paths:
+        models = {str(model.path): model}
+        for cp in compare_paths:
+            name = str(cp)
+            while name in models:
+                name += "'"
+            models[name] = load_model(cp, threads=threads)
+        m["calibration_compare"] = _timed(gen.calibration_compare, models, refs, seed=seed)
+    click.echo(format_report(m))
+    extra = gen.format_generative_report(m)
+    if extra:
+        click.echo("\n" + extra)
+    if json_out:
+        with atomic_write(json_out) as fh:
+            json.dump(m, fh, indent=1)
+    sys.exit(0)

@@ -1,0 +1,58 @@
+"""`seqgsn evaluate` with the generative options, on 5 CB513 chains with the tiny random model."""
+import json
+
+from click.testing import CliRunner
+
+from seqgsn.cli import main
+from seqgsn.segdecode import min_length_violations
+
+CB513 = "prottrans_netsurfp2_csv/CB513_HHblits.csv"
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["evaluate", *map(str, args)], catch_exceptions=False)
+
+
+def test_evaluate_with_every_generative_option(tiny_model_file, shared_data, tmp_path):
+    out = tmp_path / "m.json"
+    r = run("--model", tiny_model_file, "--data", shared_data / CB513, "--max-chains", 5, "--threads", 1,
+            "--decode", "segment", "--generative", "--samples", 3, "--clamp-fractions", "0.25,0.5",
+            "--compare-model", tiny_model_file, "--json", out)
+    assert r.exit_code == 0, r.output
+    m = json.loads(out.read_text())
+    assert m["n_chains"] + m["n_chains_empty"] == 5 and m["max_chains"] == 5
+    assert m["decode"] == "segment" and set(m["decoding"]["comparison"]) == {"argmax", "segment"}
+    assert "ece8" in m["calibration"]
+    rows = m["clamping"]["rows"]
+    assert [(x["mode"], x["fraction"]) for x in rows] == [("random", 0.25), ("random", 0.5),
+                                                         ("segments", 0.25), ("segments", 0.5)]
+    assert all(x["violations"] == 0 for x in rows)
+    s = m["generative"]["samples"]
+    assert s["n_samples"] == 3 and s["n_chains"] == m["n_chains8"]
+    assert m["generative"]["chain"]["max_steps"] == 12
+    assert len(m["calibration_compare"]["models"]) == 2          # same file twice, two names
+    for head in ("Q8", "decoding", "clamping:", "samples:", "chain diagnostics:", "calibration comparison"):
+        assert head in r.output
+
+
+def test_segment_decode_output_respects_min_lengths(tiny_model_file, shared_data, tmp_path):
+    from seqgsn.api import load_model
+    from seqgsn.generative import select_chains
+    from seqgsn.io.corpus import read_corpus
+    from seqgsn.segdecode import decode_segment
+    refs = select_chains(read_corpus(shared_data / CB513), 3, seed=0)
+    preds = load_model(tiny_model_file).predict([x.as_record() for x in refs])
+    assert all(min_length_violations(decode_segment(p.prob8)) == 0 for p in preds)
+    out = tmp_path / "a.json"
+    r = run("--model", tiny_model_file, "--data", shared_data / CB513, "--max-chains", 3, "--json", out)
+    assert r.exit_code == 0, r.output
+    m = json.loads(out.read_text())
+    assert m["decode"] == "argmax"
+    assert not {"clamping", "generative", "calibration_compare", "decoding"} & set(m)
+
+
+def test_bad_clamp_fractions_is_a_usage_error(tiny_model_file, shared_data):
+    r = run("--model", tiny_model_file, "--data", shared_data / CB513, "--clamp-fractions", "0.25,1.5")
+    assert r.exit_code == 2 and "fractions must be in (0, 1)" in r.output
+    r = run("--model", tiny_model_file, "--data", shared_data / CB513, "--clamp-modes", "stripes")
+    assert r.exit_code == 2 and "random and/or segments" in r.output

@@ -1,0 +1,167 @@
+"""`seqgsn predict` / `seqgsn sample` end to end (tiny random-weight model; shapes and plumbing, not accuracy)."""
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from seqgsn.cli import main
+from seqgsn.io.formats import parse_ss2
+
+EX = Path(__file__).resolve().parents[2] / "data" / "examples"
+
+
+def cli(*args, input=None):
+    r = CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+    return r
+
+
+def shell(*args, stdin=None):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, "-c", "from seqgsn.cli import main; main()", *map(str, args)],
+                          input=stdin, capture_output=True, env=env, timeout=120)
+
+
+def test_predict_examples_all_formats(tmp_path, tiny_model_file):
+    for fmt in ("fasta", "ss2", "horiz", "jsonl", "tsv"):
+        out = tmp_path / f"p.{fmt}"
+        r = cli("predict", EX / "proteins.fasta", "-o", out, "--format", fmt, "--model", tiny_model_file,
+                "--threads", "1")
+        assert r.exit_code == 0, r.output
+        assert out.exists() and not Path(str(out) + ".partial").exists()
+    recs = parse_ss2((tmp_path / "p.ss2").read_text())
+    assert [len(x["seq"]) for x in recs] == [76, 129, 154, 58, 238]
+    assert (tmp_path / "p.horiz").read_text().count("# PSIPRED HFORMAT") == 5
+    rows = [json.loads(s) for s in (tmp_path / "p.jsonl").read_text().splitlines()]
+    assert rows[2]["id"] == "sp|P02185|MYG_PHYMC" and len(rows[2]["prob8"]) == 154
+    assert len((tmp_path / "p.tsv").read_text().splitlines()) == 1 + 76 + 129 + 154 + 58 + 238
+
+
+def test_messy_input_skips_reports_and_exits_3(tmp_path, tiny_model_file):
+    out, err = tmp_path / "m.jsonl", tmp_path / "m.err.jsonl"
+    r = shell("predict", EX / "messy.fasta", "-o", out, "--format", "jsonl", "--errors", err,
+              "--model", tiny_model_file)
+    assert r.returncode == 3, r.stderr
+    stderr = r.stderr.decode()
+    assert "4 records skipped" in stderr and "Traceback" not in stderr and "\r" not in stderr
+    ids = [json.loads(s)["id"] for s in out.read_text().splitlines()]
+    problems = [json.loads(s) for s in err.read_text().splitlines()]
+    errors = [p for p in problems if p["severity"] == "error"]
+    assert len(ids) + len(errors) == 11
+    assert not set(ids) & {p["id"] for p in errors}
+    assert {p["code"] for p in problems} >= {"internal_stop", "empty_sequence", "gap", "bad_char",
+                                             "duplicate_id", "digits_stripped", "terminal_stop"}
+
+
+def test_on_error_fail_exit_2_and_no_output(tmp_path, tiny_model_file):
+    out = tmp_path / "m.fa"
+    r = shell("predict", EX / "messy.fasta", "-o", out, "--on-error", "fail", "--model", tiny_model_file)
+    assert r.returncode == 2
+    assert b"line 14, record 'stop_internal'" in r.stderr and b"Traceback" not in r.stderr
+    assert not out.exists() and os.listdir(tmp_path) == ["tiny.pt"]     # no partial files left
+
+
+def test_stdin_gzip_to_stdout_quiet_in_pipe(tiny_model_file):
+    data = gzip.compress((EX / "proteins.fasta").read_bytes())
+    r = shell("predict", "-", "--model", tiny_model_file, stdin=data)
+    assert r.returncode == 0 and r.stderr == b""
+    lines = r.stdout.decode().splitlines()
+    assert len(lines) == 15 and lines[0].startswith(">sp|P0CG48|UBC_HUMAN Ubiquitin")
+    assert len(lines[2]) == 76 and set(lines[2]) <= set("HGIEBTSC")
+
+
+@pytest.mark.parametrize("make", ["missing", "directory", "garbage", "empty", "unreadable", "zstd"])
+def test_unreadable_input_is_a_clean_error(tmp_path, tiny_model_file, make):
+    p = tmp_path / "in.fa"
+    if make == "directory":
+        p.mkdir()
+    elif make == "garbage":
+        p.write_bytes(bytes(range(256)) * 4)
+    elif make == "empty":
+        p.write_bytes(b"")
+    elif make == "zstd":
+        p.write_bytes(b"\x28\xb5\x2f\xfd" + bytes(20))
+    elif make == "unreadable":
+        p.write_text(">a\nMK\n")
+        p.chmod(0)
+        if os.access(p, os.R_OK):
+            pytest.skip("running as a user who can read mode-000 files (root)")
+    # catch_exceptions=False: any exception other than the clean exit fails the test
+    r = cli("predict", p, "-o", tmp_path / "o.fa", "--model", tiny_model_file)
+    assert r.exit_code == 2, r.output
+    assert str(p) in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "o.fa").exists() and not (tmp_path / "o.fa.partial").exists()
+
+
+def test_garbage_input_in_a_real_process_has_no_traceback(tmp_path, tiny_model_file):
+    p = tmp_path / "in.fa"
+    p.write_bytes(bytes(range(256)) * 4)
+    r = shell("predict", p, "--model", tiny_model_file)
+    assert r.returncode == 2 and r.stdout == b""
+    assert r.stderr.startswith(b"seqgsn: error: " + str(p).encode() + b", line 1: not a FASTA file")
+    assert b"Traceback" not in r.stderr
+
+
+def test_sample_jsonl_and_fasta(tmp_path, tiny_model_file):
+    out = tmp_path / "s.jsonl"
+    r = cli("sample", EX / "proteins.fasta", "-n", 3, "--burn-in", 1, "--thin", 2, "-o", out,
+            "--model", tiny_model_file, "--seed", 7)
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(s) for s in out.read_text().splitlines()]
+    assert len(rows) == 5 and all(len(x["samples"]) == 3 for x in rows)
+    assert all(len(s) == len(x["sequence"]) and set(s) <= set("HGIEBTSC") for x in rows for s in x["samples"])
+    r = cli("sample", EX / "proteins.fasta", "-n", 2, "--format", "fasta", "--model", tiny_model_file)
+    assert r.exit_code == 0 and r.output.count(">") == 10 and "sample=2/2" in r.output
+
+
+def test_clamp_option(tmp_path, tiny_model_file):
+    fa = tmp_path / "in.fa"
+    fa.write_text(">a\nMKVLAAGIVA\n>b\nGGGG\n")
+    cl = tmp_path / "c.txt"
+    cl.write_text(">a\nHHHHH-----\n>b\nHH\n")
+    out = tmp_path / "o.jsonl"
+    r = cli("predict", fa, "--clamp", cl, "-o", out, "--format", "jsonl", "--model", tiny_model_file)
+    assert r.exit_code == 3
+    (row,) = [json.loads(s) for s in out.read_text().splitlines()]
+    assert row["ss8"][:5] == "HHHHH" and row["clamped"] == "HHHHH-----"
+    assert "clamp has length 2" in r.output
+
+
+def test_resume_through_cli(tmp_path, tiny_model_file, monkeypatch):
+    import seqgsn.cli.predict as cp
+    from seqgsn.api import load_model
+    fa = tmp_path / "in.fa"
+    fa.write_text("".join((EX / "proteins.fasta").read_text() for _ in range(4)))
+    args = ["predict", fa, "--format", "tsv", "--batch-residues", 300, "--model", tiny_model_file]
+    ref = tmp_path / "ref.tsv"
+    assert cli(*args, "-o", ref).exit_code == 0
+
+    class Dying:
+        def __init__(self, inner, after):
+            self.inner, self.after, self.path = inner, after, inner.path
+
+        def predict(self, *a, **k):
+            self.after -= 1
+            if self.after < 0:
+                raise KeyboardInterrupt
+            return self.inner.predict(*a, **k)
+
+    real = load_model(tiny_model_file)
+    monkeypatch.setattr(cp, "_load", lambda path, threads: Dying(real, 3))
+    out = tmp_path / "out.tsv"
+    r = CliRunner().invoke(main, [str(a) for a in args] + ["-o", str(out)])
+    assert r.exit_code != 0 and not out.exists() and (tmp_path / "out.tsv.partial").exists()
+    monkeypatch.undo()
+    r = cli(*args, "-o", out, "--resume")
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes() == ref.read_bytes()
+    assert sorted(os.listdir(tmp_path)) == ["in.fa", "out.tsv", "ref.tsv", "tiny.pt"]
+
+
+def test_resume_needs_files(tmp_path, tiny_model_file):
+    r = cli("predict", EX / "proteins.fasta", "--resume", "--model", tiny_model_file)
+    assert r.exit_code == 2 and "--resume" in r.output
