@@ -79,7 +79,7 @@ def machine_info() -> dict:
     info = {"cpu_model": None, "cpu_count": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)),
             "mem_total_gb": None, "python": platform.python_version(), "platform": platform.platform(),
             "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS")}
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"), "nice": os.nice(0)}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -117,7 +117,8 @@ def run_timed(cmd, env, log_prefix: Path) -> dict:
     p.returncode = os.waitstatus_to_exitcode(status)   # reaped by wait4: tell Popen
     cpu = ru.ru_utime + ru.ru_stime
     return {"wall_s": round(wall, 3), "rc": p.returncode, "max_rss_mb": round(ru.ru_maxrss / 1024, 1),
-            "cpu_s": round(cpu, 2), "cpu_util": round(cpu / max(wall, 1e-9), 2), "loadavg_1m_before": la[0]}
+            "cpu_s": round(cpu, 2), "cpu_util": round(cpu / max(wall, 1e-9), 2), "loadavg_1m_before": la[0],
+            "nice": os.nice(0)}   # inherited by the child: a reniced bench measures a reniced tool
 
 
 def tail(path, n=8) -> str:
@@ -238,8 +239,12 @@ def training_examples(cfg) -> list:
     return [make_example(r, spec) for r in recs]
 
 
-def train_throughput(cfg, examples, steps: int, warmup: int = TRAIN_WARMUP, seed: int = 0) -> dict:
-    """Residues/s of ``steps`` optimiser steps (after ``warmup`` untimed ones), as Trainer.fit steps."""
+def train_throughput(cfg, examples, steps: int, warmup: int = TRAIN_WARMUP, seed: int = 0,
+                     progress=None) -> dict:
+    """Residues/s of ``steps`` optimiser steps (after ``warmup`` untimed ones), as Trainer.fit steps.
+
+    progress: optional callable(str), told the running rate every 50 timed steps.
+    """
     import torch
     from seqgsn.data import iterate_batches
     from seqgsn.train import Trainer
@@ -265,6 +270,9 @@ def train_throughput(cfg, examples, steps: int, warmup: int = TRAIN_WARMUP, seed
             tr.opt.step()
             residues += int(batch["mask"].sum())
             done += 1
+            if progress and done > warmup and (done - warmup) % 50 == 0:
+                rate = residues / max(time.perf_counter() - t0, 1e-9)
+                progress(f"  train step {done - warmup}/{steps}: {rate:,.0f} residues/s, load {loadavg()[0]}")
             if done >= warmup + steps:
                 break
     secs = time.perf_counter() - t0
@@ -279,33 +287,35 @@ def train_throughput(cfg, examples, steps: int, warmup: int = TRAIN_WARMUP, seed
 def print_table(res: dict) -> None:
     m = res["machine"]
     print(f"\nmachine: {m['cpu_model']} | {m['cpus_usable']} usable cores | torch {m['torch']} "
-          f"({m['torch_threads']} threads) | load avg at start {res['loadavg_start']}, "
-          f"end {res['loadavg_end']}")
+          f"({m['torch_threads']} threads) | nice {m['nice']} | load avg at start {res['loadavg_start']}, "
+          f"end {res.get('loadavg_end')}")
     print(f"input: {res['input']['name']}: {res['input']['chains']} chains, {res['input']['residues']:,} "
           f"residues | model {res['model']}")
-    rows = [("seqgsn predict", res["seqgsn"])]
-    if res.get("peer", {}).get("runs"):
-        rows.append(("dssp-fasta (peer)", res["peer"]))
-    print(f"\n{'whole process':<20}{'runs':>5}{'median s':>10}{'residues/s':>12}{'max RSS MB':>12}"
-          f"{'CPU use':>9}{'Q3':>8}")
+    rows = [(name, res[key]) for name, key in (("seqgsn predict", "seqgsn"), ("dssp-fasta (peer)", "peer"))
+            if res.get(key, {}).get("runs")]
+    if rows:
+        print(f"\n{'whole process':<20}{'runs':>5}{'median s':>10}{'residues/s':>12}{'max RSS MB':>12}"
+              f"{'CPU use':>9}{'Q3':>8}")
     for name, r in rows:
         qs = f"{r['q3']:.3f}" if r.get("q3") is not None else "-"
         print(f"{name:<20}{len(r['runs']):>5}{r['median_wall_s']:>10.1f}{r['residues_per_s']:>12,.0f}"
               f"{r['max_rss_mb']:>12,.0f}{r['median_cpu_util']:>9.2f}{qs:>8}")
     if res.get("ratio_seqgsn_over_peer") is not None:
         print(f"ratio seqgsn/peer (residues/s): {res['ratio_seqgsn_over_peer']:.2f}x")
-    elif "skipped" in res.get("peer", {}):
+    if "skipped" in res.get("peer", {}):
         print(f"peer: skipped: {res['peer']['skipped']}")
     ip = res.get("in_process")
     if ip:
+        extra = ""
+        if res.get("seqgsn", {}).get("runs"):
+            extra = f"; CLI start-up + I/O overhead {res['seqgsn']['median_wall_s'] - ip['median_predict_s']:.1f} s"
         print(f"\nseqgsn in-process predict (model loaded, warmed up): median {ip['median_predict_s']:.1f} s, "
               f"{ip['residues_per_s']:,.0f} residues/s; model load {ip['load_s']:.2f} s; "
-              f"{ip['chain_steps']} chain steps; start-up + I/O overhead of the CLI "
-              f"{res['seqgsn']['median_wall_s'] - ip['median_predict_s']:.1f} s")
+              f"{ip['chain_steps']} chain steps{extra}")
     tr = res.get("train")
     if tr:
         print(f"training: {tr['residues_per_s']:,.0f} residues/s over {tr['steps']} steps "
-              f"({tr['residues']:,} residues in {tr['seconds']:.0f} s; batch_residues {tr['batch_residues']}, "
+              f"({tr['residues']:,} residues in {tr['seconds']:.1f} s; batch_residues {tr['batch_residues']}, "
               f"walkback {tr['walkback']}, {tr['model_params']:,} parameters)")
 
 
@@ -313,14 +323,17 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="model file (default: the bundled seqgsn/models/default.pt)")
-    ap.add_argument("--repeats", type=int, default=3, help="runs per tool; the median is reported")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="whole-process runs per tool (and in-process runs); the median is reported. "
+                         "0 = no whole-process runs")
     ap.add_argument("--threads", type=int, default=None,
                     help="CPU threads for every measurement (torch threads, OMP/MKL_NUM_THREADS of the "
                          "subprocesses); default: torch's choice")
     ap.add_argument("--no-peer", action="store_true", help="do not run the peer predictor")
     ap.add_argument("--peer-cmd", default=None,
                     help=f"the peer's dssp-fasta (default: $SEQGSN_PEER, else {DEFAULT_PEER})")
-    ap.add_argument("--json", default=None, metavar="OUT", help="write every number + machine info here")
+    ap.add_argument("--json", default=None, metavar="OUT",
+                    help="write every number + machine info here (rewritten after each phase)")
     ap.add_argument("--fasta", default=None, help="benchmark this FASTA instead of CB513 (no Q3)")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N chains (0 = all)")
     ap.add_argument("--train-steps", type=int, default=200, help="timed optimiser steps (0 = skip training)")
@@ -328,8 +341,8 @@ def parse_args(argv=None):
                     help="YAML config for the training measurement (default: seqgsn.config defaults)")
     ap.add_argument("--no-in-process", action="store_true", help="skip the in-process predict timing")
     a = ap.parse_args(argv)
-    if a.repeats < 1 or a.limit < 0 or a.train_steps < 0 or (a.threads is not None and a.threads < 1):
-        ap.error("--repeats and --threads must be >= 1; --limit and --train-steps >= 0")
+    if a.repeats < 0 or a.limit < 0 or a.train_steps < 0 or (a.threads is not None and a.threads < 1):
+        ap.error("--threads must be >= 1; --repeats, --limit and --train-steps >= 0")
     return a
 
 
@@ -342,6 +355,49 @@ def main(argv=None) -> int:
         return 2
 
 
+def whole_process(a, records, model: Path, peer, res: dict) -> bool:
+    """Alternating timed runs of ``seqgsn predict`` and the peer; fills res; False if a tool failed."""
+    residues = res["input"]["residues"]
+    env = dict(os.environ)
+    if a.threads:
+        env.update(OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads))
+    with tempfile.TemporaryDirectory(prefix="seqgsn-bench-") as tmp:
+        tmp = Path(tmp)
+        fasta = tmp / "input.fasta"
+        write_fasta(records, fasta)
+        ours_out, peer_out = tmp / "seqgsn.fasta", tmp / "peer.csv"
+        ours = seqgsn_cmd() + ["predict", fasta, "-o", ours_out, "--format", "fasta"]
+        ours += (["--model", model] if a.model else []) + (["--threads", a.threads] if a.threads else [])
+        res["seqgsn_cmd"] = " ".join(map(str, ours))
+        tools = [("seqgsn", ours, ours_out)]
+        if peer:
+            tools.append(("peer", [peer, fasta, "-o", peer_out], peer_out))
+        runs = {name: [] for name, _, _ in tools}
+        for i in range(a.repeats):                  # alternate the tools: shared load hits both alike
+            for name, cmd, out in tools:
+                out.unlink(missing_ok=True)
+                r = run_timed(cmd, env, tmp / f"{name}.{i}")
+                print(f"  {name} run {i + 1}: {r['wall_s']:.1f} s, max RSS {r['max_rss_mb']:.0f} MB, "
+                      f"rc {r['rc']}, load {r['loadavg_1m_before']}", flush=True)
+                if r["rc"] != 0 or not out.exists():
+                    print(f"bench: {name} failed (exit {r['rc']}): {' '.join(map(str, cmd))}\n"
+                          f"{tail(tmp / f'{name}.{i}.stderr')}", file=sys.stderr)
+                    return False
+                runs[name].append(r)
+        res["seqgsn"] = summarize(runs["seqgsn"], residues)
+        res["seqgsn"]["q3"] = q3(records, read_seqgsn_fasta(ours_out))
+        if peer:
+            res["peer"] = summarize(runs["peer"], residues)
+            res["peer"].update(cmd=f"{peer} INPUT -o OUT.csv", versions=peer_versions(peer))
+            try:
+                res["peer"]["q3"] = q3(records, read_peer_csv(peer_out))
+            except (ValueError, KeyError) as e:   # an unexpected output layout must not lose the timings
+                res["peer"].update(q3=None, q3_error=str(e))
+            res["ratio_seqgsn_over_peer"] = round(res["seqgsn"]["residues_per_s"]
+                                                  / res["peer"]["residues_per_s"], 3)
+    return True
+
+
 def run(a) -> int:
     import torch
     from seqgsn.api import DEFAULT_MODEL
@@ -351,76 +407,55 @@ def run(a) -> int:
     if not model.exists():
         print(f"bench: model file {model} not found (pass --model PATH)", file=sys.stderr)
         return 2
-    peer, peer_where = (None, None) if a.no_peer else find_peer(a.peer_cmd)
     res = {"loadavg_start": loadavg(), "machine": machine_info(), "model": str(model), "repeats": a.repeats,
            "threads": a.threads}
-    if not a.no_peer and peer is None:
-        res["peer"] = {"skipped": f"dssp-fasta not found at {peer_where} (build it with scripts/peer_env.sh; "
-                                  f"or --peer-cmd PATH / SEQGSN_PEER)"}
-        print(f"peer: skipped: {res['peer']['skipped']}", flush=True)
-    elif a.no_peer:
+
+    def save():   # after every phase, so a long run that is stopped still leaves its numbers
+        if a.json:
+            from seqgsn.io.atomic import atomic_write
+            with atomic_write(a.json) as fh:
+                json.dump(res, fh, indent=1)
+                fh.write("\n")
+
+    peer = None
+    if a.no_peer:
         res["peer"] = {"skipped": "--no-peer"}
-    env = dict(os.environ)
-    if a.threads:
-        env.update(OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads))
-
+    elif a.repeats:
+        peer, where = find_peer(a.peer_cmd)
+        if peer is None:
+            res["peer"] = {"skipped": f"dssp-fasta not found at {where} (build it with scripts/peer_env.sh; "
+                                      f"or --peer-cmd PATH / SEQGSN_PEER)"}
+            print(f"peer: skipped: {res['peer']['skipped']}", flush=True)
     records = load_records(a.fasta, a.limit)
-    residues = sum(len(r.seq) for r in records)
-    res["input"] = {"name": a.fasta or CB513, "chains": len(records), "residues": residues}
-    print(f"input: {len(records)} chains, {residues:,} residues; model {model}; {a.repeats} repeats", flush=True)
-
-    with tempfile.TemporaryDirectory(prefix="seqgsn-bench-") as tmp:
-        tmp = Path(tmp)
-        fasta = tmp / "input.fasta"
-        write_fasta(records, fasta)
-        ours_out, peer_out = tmp / "seqgsn.fasta", tmp / "peer.csv"
-        ours_cmd = seqgsn_cmd() + ["predict", fasta, "-o", ours_out, "--format", "fasta"]
-        ours_cmd += (["--model", model] if a.model else []) + (["--threads", a.threads] if a.threads else [])
-        res["seqgsn_cmd"] = " ".join(map(str, ours_cmd))
-        runs = {"seqgsn": [], "peer": []}
-        for i in range(a.repeats):                   # alternate the tools: shared load hits both alike
-            for name, cmd, out in (("seqgsn", ours_cmd, ours_out), ("peer", [peer, fasta, "-o", peer_out], peer_out)):
-                if name == "peer" and peer is None:
-                    continue
-                out.unlink(missing_ok=True)
-                r = run_timed(cmd, env, tmp / f"{name}.{i}")
-                print(f"  {name} run {i + 1}: {r['wall_s']:.1f} s, max RSS {r['max_rss_mb']:.0f} MB, "
-                      f"rc {r['rc']}, load {r['loadavg_1m_before']}", flush=True)
-                if r["rc"] != 0 or not out.exists():
-                    print(f"bench: {name} failed (exit {r['rc']}): {' '.join(map(str, cmd))}\n"
-                          f"{tail(tmp / f'{name}.{i}.stderr')}", file=sys.stderr)
-                    return 1
-                runs[name].append(r)
-        res["seqgsn"] = summarize(runs["seqgsn"], residues)
-        res["seqgsn"]["q3"] = q3(records, read_seqgsn_fasta(ours_out))
-        if runs["peer"]:
-            res["peer"] = summarize(runs["peer"], residues)
-            res["peer"].update(cmd=f"{peer} INPUT -o OUT.csv", versions=peer_versions(peer))
-            try:
-                res["peer"]["q3"] = q3(records, read_peer_csv(peer_out))
-            except (ValueError, KeyError) as e:   # an unexpected output layout must not lose the timings
-                res["peer"]["q3"] = None
-                res["peer"]["q3_error"] = str(e)
-            res["ratio_seqgsn_over_peer"] = round(res["seqgsn"]["residues_per_s"] / res["peer"]["residues_per_s"], 3)
-
+    res["input"] = {"name": a.fasta or CB513, "chains": len(records), "residues": sum(len(r.seq) for r in records)}
+    print(f"input: {len(records)} chains, {res['input']['residues']:,} residues; model {model}; "
+          f"{a.repeats} repeats; nice {os.nice(0)}", flush=True)
+    save()
+    if a.repeats:
+        if not whole_process(a, records, model, peer, res):
+            return 1
+        save()
     if not a.no_in_process:
         print("in-process predict ...", flush=True)
-        res["in_process"] = in_process_predict(model, records, a.repeats, a.threads)
+        la = loadavg()
+        res["in_process"] = in_process_predict(model, records, max(a.repeats, 1), a.threads)
+        res["in_process"].update(loadavg_before=la, loadavg_after=loadavg())
+        save()
     if a.train_steps:
         from seqgsn.config import Config, load_config
         cfg = load_config(a.train_config) if a.train_config else Config()
         if a.threads:
             cfg = replace(cfg, train=replace(cfg.train, threads=a.threads))
         print(f"training {a.train_steps} steps ...", flush=True)
-        res["train"] = train_throughput(cfg, training_examples(cfg), a.train_steps)
-        res["train"]["config"] = a.train_config or "seqgsn.config defaults"
+        la = loadavg()
+        res["train"] = train_throughput(cfg, training_examples(cfg), a.train_steps,
+                                        progress=lambda m: print(m, flush=True))
+        res["train"].update(config=a.train_config or "seqgsn.config defaults", loadavg_before=la,
+                            loadavg_after=loadavg())
     res["loadavg_end"] = loadavg()
+    save()
     print_table(res)
     if a.json:
-        from seqgsn.io.atomic import atomic_write
-        with atomic_write(a.json) as fh:
-            json.dump(res, fh, indent=1)
-            fh.write("\n")
         print(f"\nwrote {a.json}")
     return 0
 

@@ -23,6 +23,7 @@ class DataConfig:
     train: tuple = ("scratch1d_sspro",)          # labelled corpora (8- or 3-state)
     train_formats: tuple = ()                    # per-corpus reader override ('' = detect)
     unlabeled: tuple = ()                        # sequences for the hybrid x-term only
+    max_unlabeled: int = 0                       # 0 = all; else a seeded random subset of that many
     filter_against: tuple = ("prottrans_netsurfp2_csv/CB513_HHblits.csv",)
     filter_identity: float = 0.25
     filter_coverage: float = 0.5

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, List
 
+import numpy as np
+
 from .config import DataConfig
 from .io.corpus import read_corpus
 from .io.store import load_corpus, save_corpus
@@ -117,6 +119,9 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
         for r in u:
             r.ss8, r.ss3, r.mask = None, None, None
         unl.extend(u)
+    if cfg.max_unlabeled and len(unl) > cfg.max_unlabeled:
+        pick = np.random.default_rng(seed).choice(len(unl), cfg.max_unlabeled, replace=False)
+        unl = [unl[i] for i in sorted(pick)]
     desc.update(train_chains=len(train), val_chains=len(val), unlabeled_chains=len(unl),
                 train_residues=sum(len(r.seq) for r in train), val_residues=sum(len(r.seq) for r in val))
     log(f"[data] train {len(train)} chains / {desc['train_residues']} residues; val {len(val)} chains; "

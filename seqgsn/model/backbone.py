@@ -36,7 +36,9 @@ class ResBlock(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x, m):  # x: [B, C, L], m: [B, 1, L] float
-        return x + self.drop(F.gelu(self.conv(self.norm(x)))) * m
+        # Normalised padding would be the norm's bias, not zero: mask it so a chain's output never
+        # depends on how much padding its batch-mates imposed.
+        return x + self.drop(F.gelu(self.conv(self.norm(x) * m))) * m
 
 
 class Backbone(nn.Module):

@@ -43,10 +43,10 @@ def test_predict_examples_all_formats(tmp_path, tiny_model_file):
 
 def test_messy_input_skips_reports_and_exits_3(tmp_path, tiny_model_file):
     out, err = tmp_path / "m.jsonl", tmp_path / "m.err.jsonl"
-    r = shell("predict", EX / "messy.fasta", "-o", out, "--format", "jsonl", "--errors", err,
-              "--model", tiny_model_file)
-    assert r.returncode == 3, r.stderr
-    stderr = r.stderr.decode()
+    r = cli("predict", EX / "messy.fasta", "-o", out, "--format", "jsonl", "--errors", err,
+            "--model", tiny_model_file)
+    assert r.exit_code == 3, r.output
+    stderr = r.stderr
     assert "4 records skipped" in stderr and "Traceback" not in stderr and "\r" not in stderr
     ids = [json.loads(s)["id"] for s in out.read_text().splitlines()]
     problems = [json.loads(s) for s in err.read_text().splitlines()]
@@ -59,9 +59,9 @@ def test_messy_input_skips_reports_and_exits_3(tmp_path, tiny_model_file):
 
 def test_on_error_fail_exit_2_and_no_output(tmp_path, tiny_model_file):
     out = tmp_path / "m.fa"
-    r = shell("predict", EX / "messy.fasta", "-o", out, "--on-error", "fail", "--model", tiny_model_file)
-    assert r.returncode == 2
-    assert b"line 14, record 'stop_internal'" in r.stderr and b"Traceback" not in r.stderr
+    r = cli("predict", EX / "messy.fasta", "-o", out, "--on-error", "fail", "--model", tiny_model_file)
+    assert r.exit_code == 2
+    assert "line 14, record 'stop_internal'" in r.stderr and r.stdout == ""
     assert not out.exists() and os.listdir(tmp_path) == ["tiny.pt"]     # no partial files left
 
 

@@ -72,3 +72,20 @@ def test_resume_gives_bit_identical_weights(tmp_path):
     a, b = full.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert resumed.global_step == full.global_step
+
+
+def test_hybrid_cost_uses_unlabelled_chains(tmp_path):
+    d = {**TINY_MODEL, "model": {**TINY_MODEL["model"], "x_corruption_p": 0.3},
+         "train": {"epochs": 1, "batch_residues": 400, "log_every": 0, "checkpoint_every": 0, "threads": 1,
+                   "walkback": 2, "hybrid_lambda": 0.5}}
+    cfg = config_from_dict(d)
+    unl = [Example(e.id + "u", e.tokens, np.full(len(e), -1), np.full(len(e), -1), None)
+           for e in _examples(10, 3)]
+    tr = Trainer(cfg, tmp_path, [], [], unlabeled=unl, log=lambda m: None)
+    batch = next(iter(__import__("seqgsn.data", fromlist=["x"]).iterate_batches(
+        unl, 400, 0, np.random.default_rng(0))))
+    loss, parts = tr.loss(batch, torch.Generator().manual_seed(0))
+    assert parts["sup"] == 0.0 and parts["unsup"] > 0
+    loss.backward()
+    assert tr.model.x_out.weight.grad.abs().sum() > 0          # x is reconstructed
+    assert tr.model.backbone.embed.weight.grad.abs().sum() > 0  # and it trains the shared pathway

@@ -95,3 +95,15 @@ def test_deterministic_ablation_is_noise_free(tiny_cfg):
     a = m.run_chain(tokens, mask, 1, noisy=False, gen=torch.Generator().manual_seed(1)).step_logits[0]
     b = m.run_chain(tokens, mask, 1, noisy=False, gen=torch.Generator().manual_seed(2)).step_logits[0]
     assert torch.equal(a, b)
+
+
+def test_prediction_does_not_depend_on_batch_padding(tiny_cfg):
+    torch.manual_seed(0)
+    m = SeqGSN(tiny_cfg.model).eval()
+    tokens = torch.randint(0, 20, (1, 12), generator=torch.Generator().manual_seed(3))
+    alone = m.run_chain(tokens, torch.ones(1, 12, dtype=torch.bool), 1, noisy=False).step_logits[0]
+    padded = torch.cat([tokens, torch.zeros(1, 9, dtype=torch.long)], 1)
+    pmask = torch.zeros(1, 21, dtype=torch.bool)
+    pmask[0, :12] = True
+    inbatch = m.run_chain(padded, pmask, 1, noisy=False).step_logits[0][:, :12]
+    assert torch.allclose(alone, inbatch, atol=1e-5)
