@@ -112,6 +112,22 @@ class Trainer:
             parts["unsup"] = uns.item()
         return total, parts
 
+    def train_step(self, batch: dict, gen: torch.Generator, step: int) -> dict:
+        """One optimiser update, seeded from (seed, step) so that resumed runs replay it exactly."""
+        t = self.cfg.train
+        s = _step_seed(t.seed, step)
+        torch.manual_seed(s)
+        gen.manual_seed(s + 1)
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr_at(step)
+        loss, parts = self.loss(batch, gen)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if t.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
+        self.opt.step()
+        return parts
+
     # ------------------------------------------------------------------ validation
     @torch.no_grad()
     def validate(self) -> dict:
@@ -180,17 +196,7 @@ class Trainer:
             tick, res_count, run_loss = time.time(), 0, []
             for bi in range(self.step_in_epoch, len(batches)):
                 batch = batches[bi]
-                s = _step_seed(t.seed, self.global_step)
-                torch.manual_seed(s)
-                gen.manual_seed(s + 1)
-                for g in self.opt.param_groups:
-                    g["lr"] = self.lr_at(self.global_step)
-                loss, parts = self.loss(batch, gen)
-                self.opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if t.grad_clip > 0:
-                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
-                self.opt.step()
+                parts = self.train_step(batch, gen, self.global_step)
                 self.global_step += 1
                 self.step_in_epoch = bi + 1
                 res_count += int(batch["mask"].sum())

@@ -40,7 +40,7 @@ def test_smoke_run_no_peer_writes_json(tiny_model_file, tmp_path):
     assert res["input"] == {"name": str(fa), "chains": 5, "residues": sum(map(len, SEQS.values()))}
     ours = res["seqgsn"]
     assert len(ours["runs"]) == 1 and ours["runs"][0]["rc"] == 0
-    assert ours["residues_per_s"] > 0 and ours["max_rss_mb"] > 0
+    assert ours["residues_per_s"] > 0 and ours["residues_per_cpu_s"] > 0 and ours["max_rss_mb"] > 0
     assert ours["q3"] is None                                  # unlabelled input: no accuracy context
     assert res["peer"] == {"skipped": "--no-peer"} and "ratio_seqgsn_over_peer" not in res
     assert res["in_process"]["residues_per_s"] > 0 and res["in_process"]["torch_threads"] == 1
@@ -92,7 +92,8 @@ def test_train_throughput_counts_real_residues(bench, tiny_cfg):
     # one batch holds every chain (batch_residues >> 5 x 76), so each step sees all residues
     res = bench.train_throughput(tiny_cfg, ex, steps=2, warmup=1)
     assert res["steps"] == 2 and res["residues"] == 2 * sum(map(len, SEQS.values()))
-    assert res["residues_per_s"] > 0 and res["chains"] == 5 and res["model_params"] > 0
+    assert res["residues_per_s"] > 0 and res["residues_per_cpu_s"] > 0
+    assert res["chains"] == 5 and res["model_params"] > 0
 
 
 def test_cb513_first_chains(bench, shared_data):
