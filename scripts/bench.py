@@ -23,8 +23,8 @@ What is measured (each number also goes to ``--json OUT`` with the machine's des
   I/O overhead.
 * **Training throughput**: residues/s of ``--train-steps`` optimiser steps (after 3 untimed warm-up
   steps) of the default config's model (``seqgsn.config`` defaults, or ``--train-config``) on real
-  SCRATCH-1D chains. It runs ``Trainer.loss`` / backward / clip / AdamW step exactly as
-  ``Trainer.fit`` does, on ``seqgsn.data.iterate_batches`` batches (cropped to ``max_train_len``,
+  SCRATCH-1D chains. Each step is ``Trainer.train_step`` (the update ``Trainer.fit`` makes: seeded
+  walkback loss, backward, clip, AdamW), on ``seqgsn.data.iterate_batches`` batches (cropped to ``max_train_len``,
   ``train.batch_residues`` per batch), without validation or checkpoints; residues = real residues in
   the batches, as in the ``res/s`` lines of ``seqgsn train`` logs.
 * **Q3 on CB513** of both tools' outputs (context for the ratio only; the official numbers come from
@@ -250,7 +250,7 @@ def training_examples(cfg) -> list:
 
 def train_throughput(cfg, examples, steps: int, warmup: int = TRAIN_WARMUP, seed: int = 0,
                      progress=None) -> dict:
-    """Residues/s of ``steps`` optimiser steps (after ``warmup`` untimed ones), as Trainer.fit steps.
+    """Residues/s of ``steps`` Trainer.train_step updates (after ``warmup`` untimed ones).
 
     progress: optional callable(str), told the running rate every 50 timed steps.
     """
@@ -267,16 +267,7 @@ def train_throughput(cfg, examples, steps: int, warmup: int = TRAIN_WARMUP, seed
         for batch in iterate_batches(examples, t.batch_residues, cfg.data.max_train_len, rng):
             if done == warmup:
                 residues, t0, c0 = 0, time.perf_counter(), time.process_time()
-            torch.manual_seed(seed + done)
-            gen.manual_seed(seed + done + 1)
-            for g in tr.opt.param_groups:
-                g["lr"] = tr.lr_at(done)
-            loss, _ = tr.loss(batch, gen)
-            tr.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if t.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(tr.model.parameters(), t.grad_clip)
-            tr.opt.step()
+            tr.train_step(batch, gen, done)
             residues += int(batch["mask"].sum())
             done += 1
             if progress and done > warmup and (done - warmup) % 50 == 0:

@@ -22,7 +22,8 @@ def gaussian(x: torch.Tensor, std: float, gen) -> torch.Tensor:
 def sample_onehot(logits: torch.Tensor, gen) -> torch.Tensor:
     """Gumbel-max sample of a categorical over dim 1: logits [B, K, L] -> one-hot [B, K, L] (no gradient)."""
     u = torch.rand(logits.shape, generator=gen, dtype=logits.dtype, device=logits.device)
-    g = -torch.log(-torch.log(u.clamp_min(1e-10)).clamp_min(1e-10))
+    e = (-torch.log(u.clamp_min(1e-10))).clamp_min(1e-10)             # Exp(1) draws
+    g = -torch.log(e)                                                  # Gumbel(0, 1)
     idx = (logits.detach() + g).argmax(1)                        # [B, L]
     return F.one_hot(idx, logits.shape[1]).transpose(1, 2).to(logits.dtype)
 

@@ -5,7 +5,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import torch
 
 from seqgsn import generative as gen
 from seqgsn.alphabet import SS8
@@ -217,18 +216,11 @@ def test_sample_experiment_runs_on_real_chain(tiny, refs):
     json.dumps(s, allow_nan=False)
 
 
-def _gumbel_sampler_returns_nan() -> bool:
-    from seqgsn.model.noise import sample_onehot
-    logits = torch.zeros(1, 8, 200)
-    return bool((sample_onehot(logits, torch.Generator().manual_seed(0)).argmax(1) == 0).all())
-
-
-@pytest.mark.xfail(_gumbel_sampler_returns_nan(), strict=True,
-                   reason="seqgsn/model/noise.py sample_onehot: -log(u).clamp_min binds before the minus, "
-                          "the Gumbel noise is NaN and every sample is H")
 def test_samples_of_an_untrained_model_are_diverse(tiny, refs):
+    # near-uniform marginals: samples differ a lot (all-H samples were the NaN-Gumbel bug)
     s = gen.sample_experiment(tiny, refs, n=4, n_splits=2)
-    assert s["diversity"]["pooled"] > 0.3            # near-uniform marginals: samples differ a lot
+    assert s["diversity"]["pooled"] > 0.3
+    assert s["majority_agreement"]["argmax"] < 1.0
 
 
 def test_calibration_compare_same_model_twice(tiny, refs):
