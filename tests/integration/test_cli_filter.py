@@ -16,17 +16,9 @@ from seqgsn.cli import main
 from seqgsn.io.store import load_corpus, save_corpus
 from seqgsn.records import LabeledRecord
 from seqgsn.redundancy import find_mmseqs
+from tests.seqtools import mutate, random_protein
 
 
-def random_protein(rng, n: int) -> str:
-    return "".join(rng.choice(list(AA_STANDARD), n))
-
-
-def mutate(rng, seq: str, fraction: float) -> str:
-    s = list(seq)
-    for i in rng.choice(len(s), round(fraction * len(s)), replace=False):
-        s[i] = rng.choice([a for a in AA_STANDARD if a != s[i]])
-    return "".join(s)
 
 
 def write_fasta(path, items):

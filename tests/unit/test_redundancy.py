@@ -16,22 +16,13 @@ from seqgsn.redundancy import (Hit, cluster, cluster_indices, dedupe, filter_aga
 from seqgsn.redundancy import align as align_mod
 from seqgsn.redundancy import filter as filter_mod
 from seqgsn.redundancy import mmseqs as mmseqs_mod
+from tests.seqtools import mutate, random_protein
 
 HAVE_MMSEQS = mmseqs_mod.find_mmseqs() is not None
 METHODS = ["align", pytest.param("mmseqs", marks=pytest.mark.skipif(
     not HAVE_MMSEQS, reason="mmseqs not installed"))]
 
 
-def random_protein(rng, n: int) -> str:
-    return "".join(rng.choice(list(AA_STANDARD), n))
-
-
-def mutate(rng, seq: str, fraction: float) -> str:
-    """Copy of ``seq`` with exactly round(fraction * len) positions changed to another residue."""
-    s = list(seq)
-    for i in rng.choice(len(s), round(fraction * len(s)), replace=False):
-        s[i] = rng.choice([a for a in AA_STANDARD if a != s[i]])
-    return "".join(s)
 
 
 def rec(rid, seq, ss8=None, mask=None):
