@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from seqgsn.alphabet import AA_STANDARD
 from seqgsn.cli import main
 from seqgsn.io.store import load_corpus, save_corpus
 from seqgsn.records import LabeledRecord

@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqgsn.alphabet import AA_STANDARD
 from seqgsn.errors import ConfigError, InvalidFileError, ToolNotFoundError
 from seqgsn.records import LabeledRecord
 from seqgsn.redundancy import (Hit, cluster, cluster_indices, dedupe, filter_against,
