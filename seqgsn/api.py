@@ -18,7 +18,7 @@ from .alphabet import SS8, decode_ss8, encode_ss8
 from .checkpoint import load_model_file
 from .config import ChainConfig, Config
 from .data import length_batches
-from .decode import chain_marginals, chain_samples, clamp_tensors
+from .decode import chain_marginals, chain_samples, chain_step_probs, clamp_tensors
 from .errors import LabelMismatchError
 from .features import FeatureSpec, featurize
 from .records import Prediction, Record
@@ -88,12 +88,31 @@ class Predictor:
         out: List[Optional[Prediction]] = [None] * len(records)
         for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
             prob = chain_marginals(self.model, batch, steps=steps, burn_in=burn_in, noisy=noisy,
-                                   seed=seed + 7919 * bi, clamp=clamp).numpy()
+                                   seed=seed + 7919 * bi, clamp=clamp,
+                                   precision=self.chain.precision).numpy()
             for j, i in enumerate(idx):
                 r = records[i]
                 p = prob[j, :len(r.seq)].astype(np.float32)
                 out[i] = Prediction(r.id, r.seq, decode_ss8(p.argmax(-1)), p, r.description,
                                     clamped=(clamps or {}).get(r.id))
+        return out
+
+    def chain_trace(self, records: Sequence[Record], *, steps: Optional[int] = None, seed: int = 0,
+                    noisy: Optional[bool] = None,
+                    clamps: Optional[Dict[str, str]] = None) -> List[np.ndarray]:
+        """Per record, float32 [steps, L, 8]: the label distribution of every chain step.
+
+        Same batches and seeds as :meth:`predict`, so ``trace[b:].mean(0)`` equals
+        ``predict(steps=steps, burn_in=b)``'s ``prob8`` (before clamped rows are set to one-hot).
+        For chain diagnostics: accuracy or marginals against the number of steps."""
+        steps = steps or self.chain.steps
+        noisy = self.chain.noise if noisy is None else noisy
+        out: List[Optional[np.ndarray]] = [None] * len(records)
+        for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
+            probs = chain_step_probs(self.model, batch, steps=steps, noisy=noisy, seed=seed + 7919 * bi,
+                                     clamp=clamp, precision=self.chain.precision).numpy()
+            for j, i in enumerate(idx):
+                out[i] = probs[:, j, :len(records[i].seq)].astype(np.float32)
         return out
 
     def sample(self, records: Sequence[Record], *, n: int, burn_in: Optional[int] = None, thin: int = 1,
@@ -103,7 +122,7 @@ class Predictor:
         out: List[Optional[Prediction]] = [None] * len(records)
         for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
             s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, seed=seed + 7919 * bi,
-                              clamp=clamp).numpy()
+                              clamp=clamp, precision=self.chain.precision).numpy()
             for j, i in enumerate(idx):
                 r = records[i]
                 L = len(r.seq)

@@ -71,6 +71,7 @@ class ChainConfig:
     burn_in: int = 1
     noise: bool = True                           # False = mean-field (noise-free) chain
     batch_residues: int = 32768
+    precision: str = "fp32"                      # fp32 | bf16 (autocast; outputs stay float32)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class TrainConfig:
     patience: int = 5
     seed: int = 0
     threads: int = 0                             # 0 = torch default
+    precision: str = "fp32"                      # fp32 | bf16 (CPU autocast; fast with AMX / AVX512-BF16)
     max_minutes: float = 0.0                     # 0 = no time budget
     checkpoint_every: int = 200                  # optimiser steps between resumable checkpoints
     log_every: int = 50
@@ -189,6 +191,9 @@ def validate(cfg: Config, source: str = "<config>") -> None:
                           file=source)
     if t.step_weights not in ("uniform", "last"):
         raise ConfigError("train.step_weights must be uniform|last", file=source)
+    for name, v in (("train.precision", t.precision), ("chain.precision", c.precision)):
+        if v not in ("fp32", "bf16"):
+            raise ConfigError(f"{name} must be fp32|bf16, got {v!r}", file=source)
 
 
 def dump_config(cfg: Config) -> str:

@@ -16,13 +16,19 @@ def _gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(seed))
 
 
+def _autocast(precision: str):
+    """bf16: convolutions in bfloat16 (about 1.8x faster x-pathway with AMX); results stay float32."""
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
 @torch.inference_mode()
 def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, noisy: bool = True,
-                    seed: int = 0, clamp=None) -> torch.Tensor:
-    """-> prob8 [B, L, 8]: mean of step distributions t = burn_in+1..steps (clamped rows are one-hot)."""
-    out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
-                          clamp=clamp, noisy=noisy, gen=_gen(seed))
-    probs = torch.stack([torch.softmax(lg, -1) for lg in out.step_logits[burn_in:]]).mean(0)
+                    seed: int = 0, clamp=None, precision: str = "fp32") -> torch.Tensor:
+    """-> prob8 [B, L, 8] float32: mean of step distributions t = burn_in+1..steps (clamped rows one-hot)."""
+    with _autocast(precision):
+        out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
+                              clamp=clamp, noisy=noisy, gen=_gen(seed))
+    probs = torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits[burn_in:]]).mean(0)
     if clamp is not None:
         known, lab = clamp
         onehot = torch.nn.functional.one_hot(lab.clamp_min(0), probs.shape[-1]).to(probs.dtype)
@@ -31,12 +37,26 @@ def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, noi
 
 
 @torch.inference_mode()
+def chain_step_probs(model: SeqGSN, batch: dict, *, steps: int, noisy: bool = True, seed: int = 0,
+                     clamp=None, precision: str = "fp32") -> torch.Tensor:
+    """-> float32 [steps, B, L, 8]: the label distribution p_t(y | h1_t, x) of every chain step.
+
+    Same chain as ``chain_marginals`` with the same seed: its output is the mean of these over
+    t = burn_in+1..steps (a shorter chain is a prefix of a longer one)."""
+    with _autocast(precision):
+        out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
+                              clamp=clamp, noisy=noisy, gen=_gen(seed))
+    return torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits])
+
+
+@torch.inference_mode()
 def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int = 1,
-                  seed: int = 0, clamp=None) -> torch.Tensor:
+                  seed: int = 0, clamp=None, precision: str = "fp32") -> torch.Tensor:
     """-> int labels [n, B, L]: the chain's label states after burn-in, every ``thin`` steps."""
     steps = burn_in + n * thin
-    out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
-                          clamp=clamp, noisy=True, sampling="sample", gen=_gen(seed))
+    with _autocast(precision):
+        out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
+                              clamp=clamp, noisy=True, sampling="sample", gen=_gen(seed))
     # samples[t] is the state drawn from step t's reconstruction (before corruption)
     picked = [out.samples[burn_in + (i + 1) * thin - 1] for i in range(n)]
     s = torch.stack(picked)

@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-import torch
 
 from .alphabet import SS8, encode_ss3, encode_ss8, prob8_to_prob3, ss8_to_ss3
 from .errors import LabelMismatchError
@@ -341,23 +340,10 @@ def sample_experiment(predictor, refs: Sequence[LabeledRecord], n: int = 20,
 
 # ----------------------------------------------------------------------------- chain diagnostics
 
-@torch.inference_mode()
 def _step_probs(predictor, records, steps: int, seed: int, noisy: bool) -> List[np.ndarray]:
-    """Per record: float32 [steps, L, 8], the label distribution of every chain step.
-
-    Same batches, seeds and settings as ``Predictor.predict`` (so the mean over steps
-    b+1..K equals ``predict(steps=K, burn_in=b)``: truncating a chain does not change
-    its first steps)."""
-    out: List[Optional[np.ndarray]] = [None] * len(records)
-    # Predictor has no public per-step API; _batches is its own batching (see report).
-    for bi, (idx, batch, _clamp) in enumerate(predictor._batches(records, None)):
-        gen = torch.Generator().manual_seed(int(seed + 7919 * bi))
-        run = predictor.model.run_chain(batch["tokens"], batch["mask"], steps,
-                                        profile=batch.get("profile"), noisy=noisy, gen=gen)
-        probs = torch.stack([torch.softmax(lg, -1) for lg in run.step_logits]).numpy()  # [T, B, L, 8]
-        for j, i in enumerate(idx):
-            out[i] = probs[:, j, :len(records[i].seq)].astype(np.float32)
-    return out
+    """Per record: float32 [steps, L, 8], the label distribution of every chain step
+    (``Predictor.chain_trace``: same batches and seeds as ``predict``)."""
+    return predictor.chain_trace(records, steps=steps, seed=seed, noisy=noisy)
 
 
 def chain_diagnostics(predictor, refs: Sequence[LabeledRecord], max_steps: int = 12, seed: int = 0,

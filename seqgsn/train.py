@@ -120,7 +120,10 @@ class Trainer:
         gen.manual_seed(s + 1)
         for g in self.opt.param_groups:
             g["lr"] = self.lr_at(step)
-        loss, parts = self.loss(batch, gen)
+        # bf16 autocast: convolutions run in bfloat16 (AMX on recent Xeons), weights and the
+        # optimiser stay float32, losses are computed in float32 (autocast's policy for log_softmax).
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=t.precision == "bf16"):
+            loss, parts = self.loss(batch, gen)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         if t.grad_clip > 0:
@@ -139,7 +142,7 @@ class Trainer:
         for bi, idx in enumerate(length_batches([len(e) for e in self.val_ex], ch.batch_residues)):
             batch = collate([self.val_ex[i] for i in idx])
             p = chain_marginals(self.model, batch, steps=ch.steps, burn_in=ch.burn_in, noisy=ch.noise,
-                                seed=1000 + bi)
+                                seed=1000 + bi, precision=ch.precision)
             pred8 = p.argmax(-1)
             p3 = torch.zeros(*p.shape[:2], 3).index_add_(-1, torch.as_tensor(SS8_TO_SS3_INDEX), p)
             pred3 = p3.argmax(-1)

@@ -16,15 +16,16 @@ import torch.nn.functional as F
 def gaussian(x: torch.Tensor, std: float, gen) -> torch.Tensor:
     if std <= 0:
         return x
-    return x + std * torch.randn(x.shape, generator=gen, dtype=x.dtype, device=x.device)
+    return x + std * torch.randn(x.shape, generator=gen, dtype=torch.float32, device=x.device).to(x.dtype)
 
 
 def sample_onehot(logits: torch.Tensor, gen) -> torch.Tensor:
     """Gumbel-max sample of a categorical over dim 1: logits [B, K, L] -> one-hot [B, K, L] (no gradient)."""
-    u = torch.rand(logits.shape, generator=gen, dtype=logits.dtype, device=logits.device)
+    # float32 draws even under bf16 autocast: bf16 uniforms are too coarse for the Gumbel tail
+    u = torch.rand(logits.shape, generator=gen, dtype=torch.float32, device=logits.device)
     e = (-torch.log(u.clamp_min(1e-10))).clamp_min(1e-10)             # Exp(1) draws
     g = -torch.log(e)                                                  # Gumbel(0, 1)
-    idx = (logits.detach() + g).argmax(1)                        # [B, L]
+    idx = (logits.detach().float() + g).argmax(1)                      # [B, L]
     return F.one_hot(idx, logits.shape[1]).transpose(1, 2).to(logits.dtype)
 
 

@@ -30,6 +30,8 @@ def test_yaml_overrides_only_named_keys(tmp_path):
     ("model:\n  backbone_kernel: 4\n", "odd"),
     ("chain:\n  steps: 2\n  burn_in: 2\n", "burn_in"),
     ("model: [1, 2\n", "invalid YAML"),
+    ("train:\n  precision: fp16\n", "train.precision"),
+    ("chain:\n  precision: half\n", "chain.precision"),
 ])
 def test_invalid_configs_name_the_problem(tmp_path, text, needle):
     p = tmp_path / "bad.yaml"

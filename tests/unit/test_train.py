@@ -89,3 +89,20 @@ def test_hybrid_cost_uses_unlabelled_chains(tmp_path):
     loss.backward()
     assert tr.model.x_out.weight.grad.abs().sum() > 0          # x is reconstructed
     assert tr.model.backbone.embed.weight.grad.abs().sum() > 0  # and it trains the shared pathway
+
+
+def test_bf16_training_step_is_finite_and_reaches_every_parameter(tmp_path):
+    cfg = _cfg(precision="bf16")
+    tr = Trainer(cfg, tmp_path, _examples(6, 0), [], log=lambda m: None)
+    from seqgsn.data import collate
+    batch = collate(tr.train_ex)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss, _ = tr.loss(batch, torch.Generator().manual_seed(0))
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    loss.backward()
+    unused = {"x_out.weight", "x_out.bias"}  # hybrid head: only the x-term reaches it
+    for name, p in tr.model.named_parameters():
+        if name in unused:
+            continue
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+        assert p.dtype == torch.float32, name   # autocast keeps master weights in float32
