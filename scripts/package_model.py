@@ -2,7 +2,7 @@
 """Package a trained run as the bundled default model, with its model card.
 
     python scripts/package_model.py --run runs/default --cb513 runs/default/cb513.json \
-        --ablation-run runs/ablation --ablation-cb513 runs/ablation/cb513.json
+        --ablation-run runs/ablation --ablation-cb513 runs/ablation/cb513.json [--steps K --burn-in B]
 
 Copies <run>/model.pt to seqgsn/models/default.pt with the CB513 numbers added to its
 ``metrics`` (so `seqgsn.load_model().metrics` carries them), and writes
@@ -40,11 +40,24 @@ def main():
     ap.add_argument("--cb513", required=True, type=Path)
     ap.add_argument("--ablation-run", type=Path)
     ap.add_argument("--ablation-cb513", type=Path)
+    ap.add_argument("--steps", type=int, help="chain steps stored in the packaged model (default: the run's)")
+    ap.add_argument("--burn-in", type=int, help="chain burn-in stored in the packaged model (default: the run's)")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "seqgsn" / "models")
     a = ap.parse_args()
 
     d = upgrade(read_dict(a.run / "model.pt"))
+    # Prediction-time chain settings are not learned: they may be set here, but the CB513 numbers
+    # must have been measured with exactly the settings that ship.
+    chain = d["config"]["chain"]
+    if a.steps is not None:
+        chain["steps"] = a.steps
+    if a.burn_in is not None:
+        chain["burn_in"] = a.burn_in
     cb = _summary(json.loads(a.cb513.read_text()))
+    ran = cb.get("chain") or {}
+    if (ran.get("steps"), ran.get("burn_in")) != (chain["steps"], chain["burn_in"]):
+        raise SystemExit(f"{a.cb513} was measured with chain {ran}, the package ships steps={chain['steps']} "
+                         f"burn_in={chain['burn_in']}: evaluate with the shipped settings first")
     hist = _history(a.run)
     best = max(hist, key=lambda r: r.get("val_q8", -1)) if hist else {}
     metrics = {"validation": {k: best.get(k) for k in ("epoch", "val_q8", "val_q3", "minutes")},

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the bundled default model and every number in its model card.
 #   bash scripts/train_default.sh [RUNS_DIR]
-# The two trainings run side by side (1 thread each) under the same wall-clock budget (configs say 55 min).
+# The two trainings run side by side (1 thread each) with the same budget: 10 epochs (and a 57-min cap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-runs}

@@ -80,6 +80,8 @@ class TrainConfig:
     step_weights: str = "uniform"                # uniform | last (weight of each step's cost)
     clamp_train_p: float = 0.3                   # fraction of chains started from partly known labels
     clamp_train_max: float = 0.6                 # max fraction of labels given to those chains
+    truth_start_p: float = 0.0                   # fraction of chains whose label state starts from the truth
+    truth_start_max: float = 0.9                 # ... with a random fraction (up to this) of it visible
     hybrid_lambda: float = 1.0                   # lambda * sup(y) + (1 - lambda) * unsup(x)
     epochs: int = 20
     lr: float = 2e-3

@@ -21,13 +21,18 @@ def _autocast(precision: str):
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
+def _state_dtype(precision: str):
+    return torch.bfloat16 if precision == "bf16" else None
+
+
 @torch.inference_mode()
 def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, noisy: bool = True,
                     seed: int = 0, clamp=None, precision: str = "fp32") -> torch.Tensor:
     """-> prob8 [B, L, 8] float32: mean of step distributions t = burn_in+1..steps (clamped rows one-hot)."""
     with _autocast(precision):
         out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
-                              clamp=clamp, noisy=noisy, gen=_gen(seed))
+                              clamp=clamp, noisy=noisy, gen=_gen(seed),
+                              state_dtype=_state_dtype(precision))
     probs = torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits[burn_in:]]).mean(0)
     if clamp is not None:
         known, lab = clamp
@@ -45,7 +50,8 @@ def chain_step_probs(model: SeqGSN, batch: dict, *, steps: int, noisy: bool = Tr
     t = burn_in+1..steps (a shorter chain is a prefix of a longer one)."""
     with _autocast(precision):
         out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
-                              clamp=clamp, noisy=noisy, gen=_gen(seed))
+                              clamp=clamp, noisy=noisy, gen=_gen(seed),
+                              state_dtype=_state_dtype(precision))
     return torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits])
 
 
@@ -56,7 +62,8 @@ def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int
     steps = burn_in + n * thin
     with _autocast(precision):
         out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
-                              clamp=clamp, noisy=True, sampling="sample", gen=_gen(seed))
+                              clamp=clamp, noisy=True, sampling="sample", gen=_gen(seed),
+                              state_dtype=_state_dtype(precision))
     # samples[t] is the state drawn from step t's reconstruction (before corruption)
     picked = [out.samples[burn_in + (i + 1) * thin - 1] for i in range(n)]
     s = torch.stack(picked)

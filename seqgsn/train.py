@@ -20,8 +20,9 @@ from typing import Callable, List, Optional
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-from .alphabet import MASK, SS8_TO_SS3_INDEX
+from .alphabet import MASK, SS8, SS8_TO_SS3_INDEX
 from .checkpoint import read_dict, save_dict, save_model
 from .config import Config, config_to_dict, dump_config
 from .data import Example, collate, iterate_batches, length_batches
@@ -90,8 +91,22 @@ class Trainer:
             if known.any():
                 clamp = (known, y8)
                 weight = weight * (~known)
+        # Denoising start (Bengio et al. 2014, Sec. 3.3: walkback from a corrupted data point): some
+        # chains start from the true labels with most positions masked, *in the label state* (not
+        # clamped): the chain must learn p(y | corrupted y, x), i.e. how labels depend on neighbouring
+        # labels, which is what makes its samples segment-like. Drawn only when enabled, so other
+        # configs keep their random streams.
+        y0 = None
+        if t.truth_start_p > 0:
+            chosen = torch.rand(B, 1, generator=gen) < t.truth_start_p
+            frac = torch.rand(B, 1, generator=gen) * t.truth_start_max
+            vis = (torch.rand(B, L, generator=gen) < frac) & chosen & (y8 >= 0)
+            if clamp is not None:
+                vis = vis & ~clamp[0]
+            if vis.any():
+                y0 = F.one_hot(y8.clamp_min(0), len(SS8)).float() * vis.unsqueeze(-1)   # [B, L, 8]
         out = self.model.run_chain(tok_in, mask, t.walkback, profile=batch.get("profile"), clamp=clamp,
-                                   noisy=True, gen=gen, with_x=hybrid)
+                                   y0=y0, noisy=True, gen=gen, with_x=hybrid)
         k = len(out.step_logits)
         ws = [1.0 / k] * k if t.step_weights == "uniform" else [0.0] * (k - 1) + [1.0]
         sup = torch.zeros(())

@@ -3,6 +3,14 @@
 Because x is clamped during the whole chain (Zhou & Troyanskaya 2014, Sec. 3.2:
 the chain samples y | x), everything that depends only on x is computed once
 per sequence here and reused by every chain step.
+
+Layout: the residual stream is kept position-major, ``[B, L, C]`` contiguous, so
+the per-position channel norm is one fused ``layer_norm`` and masking is a
+contiguous multiply. Each conv1d runs as a conv2d over a ``[B, C, 1, L]``
+channels-last view, which oneDNN reads and writes in that same layout: no
+transposing copies between blocks (about 1.5x faster on CPU than channels-first
+with a composed norm). Parameters keep their ``nn.Conv1d`` shapes, so model
+files do not depend on this choice.
 """
 from __future__ import annotations
 
@@ -13,8 +21,21 @@ import torch.nn.functional as F
 from ..alphabet import N_AA_TOKENS
 
 
+def conv_nlc(conv: nn.Conv1d, x: torch.Tensor) -> torch.Tensor:
+    """``conv`` applied along L of a position-major tensor: [B, L, C_in] -> [B, L, C_out].
+
+    Same result as ``conv(x.transpose(1, 2)).transpose(1, 2)``; the output is contiguous when
+    oneDNN keeps the channels-last layout (it does on CPU), and correct either way."""
+    w = conv.weight.unsqueeze(2)                                         # [C_out, C_in, 1, k]
+    y = F.conv2d(x.transpose(1, 2).unsqueeze(2), w, conv.bias,           # [B, C_out, 1, L]
+                 padding=(0, conv.padding[0]), dilation=(1, conv.dilation[0]))
+    return y.squeeze(2).transpose(1, 2)
+
+
 class ChannelNorm(nn.Module):
-    """LayerNorm over channels at each position of a [B, C, L] tensor (padding-safe: no stats over L)."""
+    """LayerNorm over channels at each position of a [B, L, C] tensor (padding-safe: no stats over L).
+
+    The affine parameters are stored as [1, C, 1] (the channels-first shape of earlier versions)."""
 
     def __init__(self, c: int, eps: float = 1e-5):
         super().__init__()
@@ -22,10 +43,9 @@ class ChannelNorm(nn.Module):
         self.bias = nn.Parameter(torch.zeros(1, c, 1))
         self.eps = eps
 
-    def forward(self, x):  # x: [B, C, L]
-        mu = x.mean(1, keepdim=True)
-        var = (x - mu).pow(2).mean(1, keepdim=True)
-        return (x - mu) * torch.rsqrt(var + self.eps) * self.weight + self.bias
+    def forward(self, x):  # x: [B, L, C] -> [B, L, C]
+        C = x.shape[-1]
+        return F.layer_norm(x, (C,), self.weight.view(C), self.bias.view(C), self.eps)
 
 
 class ResBlock(nn.Module):
@@ -35,14 +55,17 @@ class ResBlock(nn.Module):
         self.conv = nn.Conv1d(c, c, kernel, padding=dilation * (kernel // 2), dilation=dilation)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, x, m):  # x: [B, C, L], m: [B, 1, L] float
+    def forward(self, x, m):  # x: [B, L, C], m: [B, L, 1] float
         # Normalised padding would be the norm's bias, not zero: mask it so a chain's output never
         # depends on how much padding its batch-mates imposed.
-        return x + self.drop(F.gelu(self.conv(self.norm(x) * m))) * m
+        return x + self.drop(F.gelu(conv_nlc(self.conv, self.norm(x) * m))) * m
 
 
 class Backbone(nn.Module):
-    """tokens [B, L] (+ profile [B, L, P]) -> features [B, C, L] (channels-first, zero at padding)."""
+    """tokens [B, L] (+ profile [B, L, P]) -> features [B, C, L] (zero at padding).
+
+    The features are returned as a channels-first view of a [B, L, C] tensor; the 1x1
+    convolutions that read them accept either layout."""
 
     def __init__(self, embed_dim: int, channels: int, layers: int, kernel: int, dilations, dropout: float,
                  profile_dim: int = 0):
@@ -60,8 +83,8 @@ class Backbone(nn.Module):
         e = self.embed(tokens)                       # [B, L, E]
         if self.profile is not None:
             e = e + self.profile(profile)            # [B, L, E]
-        m = mask.unsqueeze(1).to(e.dtype)            # [B, 1, L]
-        x = self.inp(e.transpose(1, 2)) * m          # [B, C, L]
+        m = mask.unsqueeze(-1).to(e.dtype)           # [B, L, 1]
+        x = conv_nlc(self.inp, e) * m                # [B, L, C]
         for blk in self.blocks:
-            x = blk(x, m)                            # [B, C, L]
-        return self.out_norm(x) * m                  # [B, C, L]
+            x = blk(x, m)                            # [B, L, C]
+        return (self.out_norm(x) * m).transpose(1, 2)  # [B, C, L]

@@ -72,15 +72,20 @@ class SeqGSN(nn.Module):
 
     def run_chain(self, tokens, mask, steps: int, *, profile=None, y0=None, clamp=None,
                   noisy: bool = True, sampling: Optional[str] = None, gen=None,
-                  with_x: bool = False) -> ChainOutput:
+                  with_x: bool = False, state_dtype: Optional[torch.dtype] = None) -> ChainOutput:
         """Unroll the chain.
 
         tokens [B, L] int, mask [B, L] bool; y0 [B, L, 8] initial label state (None = neutral zeros);
         clamp = (known [B, L] bool, labels [B, L] int): reset to the known label at every step.
         sampling: 'sample' (GSN) or 'mean' (feed probabilities); default from the config.
+        state_dtype: dtype of the chain's state and element-wise work (None = as computed). Prediction
+        under bf16 autocast passes bfloat16 so the per-step noise, tanh and masking run in bf16
+        instead of float32 with a cast before every convolution; training leaves it None.
         """
         sampling = sampling or self.cfg.label_sampling
         ctx_h1, ctx_y, m = self.context(tokens, mask, profile)
+        if state_dtype is not None:
+            ctx_h1, ctx_y, m = ctx_h1.to(state_dtype), ctx_y.to(state_dtype), m.to(state_dtype)
         B, L = tokens.shape
         y = torch.zeros(B, N_LABELS, L, dtype=ctx_y.dtype) if y0 is None else y0.transpose(1, 2) * m
         if clamp is not None:

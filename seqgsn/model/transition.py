@@ -69,14 +69,14 @@ class Transition(nn.Module):
         """
         L_ = len(self.hidden)
         new: List[torch.Tensor] = []
-        pre = self.w_y.up(y_in) + ctx_h1 + self.b_h[0]                     # [B, C1, L]
+        pre = self.w_y.up(y_in) + ctx_h1 + self.b_h[0].to(ctx_h1.dtype)                   # [B, C1, L]
         if L_ > 1 and hs[1] is not None:
             pre = pre + self.w_h[0].down(hs[1])
         new.append(self._act(pre, m, noisy, gen))                          # h1_t
         for l in range(1, L_):
-            pre = self.w_h[l - 1].up(new[l - 1]) + self.b_h[l]             # [B, C_l, L]
+            pre = self.w_h[l - 1].up(new[l - 1]) + self.b_h[l].to(new[0].dtype)           # [B, C_l, L]
             if l + 1 < L_ and hs[l + 1] is not None:
                 pre = pre + self.w_h[l].down(hs[l + 1])
             new.append(self._act(pre, m, noisy, gen))
-        logits = self.w_y.down(new[0]) + ctx_y + self.b_y                  # [B, K, L]
+        logits = self.w_y.down(new[0]) + ctx_y + self.b_y.to(ctx_y.dtype)                # [B, K, L]
         return logits, new

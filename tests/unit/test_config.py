@@ -44,5 +44,8 @@ def test_invalid_configs_name_the_problem(tmp_path, text, needle):
 
 def test_shipped_configs_load():
     from pathlib import Path
-    for p in sorted((Path(__file__).resolve().parents[2] / "configs").glob("*.yaml")):
-        load_config(p)
+    paths = sorted((Path(__file__).resolve().parents[2] / "configs").rglob("*.yaml"))
+    assert len(paths) >= 5
+    for p in paths:
+        cfg = load_config(p)
+        assert cfg.model.hidden and cfg.train.epochs >= 1

@@ -106,3 +106,26 @@ def test_bf16_training_step_is_finite_and_reaches_every_parameter(tmp_path):
             continue
         assert p.grad is not None and torch.isfinite(p.grad).all(), name
         assert p.dtype == torch.float32, name   # autocast keeps master weights in float32
+
+
+def test_truth_start_feeds_partly_visible_true_labels_into_the_label_state(tmp_path):
+    seen = {}
+    for p in (0.0, 1.0):
+        cfg = _cfg(truth_start_p=p, truth_start_max=0.9, clamp_train_p=0.0)
+        tr = Trainer(cfg, tmp_path / str(p), _examples(6, 0), [], log=lambda m: None)
+        from seqgsn.data import collate
+        batch = collate(tr.train_ex)
+        run = tr.model.run_chain
+
+        def spy(*a, **k):
+            seen[p] = k.get("y0")
+            return run(*a, **k)
+        tr.model.run_chain = spy
+        loss, _ = tr.loss(batch, torch.Generator().manual_seed(0))
+        assert torch.isfinite(loss)
+    assert seen[0.0] is None
+    y0, y8 = seen[1.0], batch["y8"]                       # [B, L, 8], [B, L]
+    vis = y0.sum(-1) > 0
+    assert 0 < vis.float().mean() < 0.9
+    assert torch.equal(y0[vis].argmax(-1), y8[vis])       # visible positions carry the true label
+    assert not vis[y8 < 0].any()                          # padding / unlabelled positions stay neutral

@@ -107,3 +107,19 @@ def test_prediction_does_not_depend_on_batch_padding(tiny_cfg):
     pmask[0, :12] = True
     inbatch = m.run_chain(padded, pmask, 1, noisy=False).step_logits[0][:, :12]
     assert torch.allclose(alone, inbatch, atol=1e-5)
+
+
+def test_bf16_chain_state_stays_bf16_and_close_to_fp32(tiny_cfg):
+    torch.manual_seed(0)
+    m = SeqGSN(tiny_cfg.model).eval()
+    tokens, mask, y8 = _batch()
+    with torch.no_grad():
+        ref = m.run_chain(tokens, mask, 3, noisy=False).step_logits
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = m.run_chain(tokens, mask, 3, noisy=True, gen=torch.Generator().manual_seed(1),
+                              state_dtype=torch.bfloat16)
+            lo = m.run_chain(tokens, mask, 3, noisy=False, state_dtype=torch.bfloat16).step_logits
+    assert all(lg.dtype == torch.bfloat16 and torch.isfinite(lg.float()).all() for lg in out.step_logits)
+    for a, b in zip(ref, lo):
+        p, q = torch.softmax(a, -1), torch.softmax(b.float(), -1)
+        assert (p - q)[mask].abs().max() < 0.05
