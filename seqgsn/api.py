@@ -21,6 +21,7 @@ from .data import length_batches
 from .decode import chain_marginals, chain_samples, chain_step_probs, clamp_tensors
 from .errors import LabelMismatchError
 from .features import FeatureSpec, featurize
+from .heap import release_free_memory
 from .records import Prediction, Record
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "default.pt"
@@ -95,6 +96,8 @@ class Predictor:
                 p = prob[j, :len(r.seq)].astype(np.float32)
                 out[i] = Prediction(r.id, r.seq, decode_ss8(p.argmax(-1)), p, r.description,
                                     clamped=(clamps or {}).get(r.id))
+            del prob
+            release_free_memory()
         return out
 
     def chain_trace(self, records: Sequence[Record], *, steps: Optional[int] = None, seed: int = 0,
