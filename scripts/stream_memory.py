@@ -3,8 +3,8 @@
 
 For each ``--sizes-mb`` value, writes a FASTA file of about that many megabytes to a temporary directory
 (never into the repo), runs ``seqgsn predict FILE -o OUT --format fasta`` as a subprocess with the bundled
-model (or ``--model``), and reports its peak resident memory (``os.wait4`` max RSS of that child), wall
-time, residues/s and the ratio of each peak to the smallest file's. Prints; asserts nothing.
+model (or ``--model``), and reports its peak resident memory (``os.wait4`` max RSS of that child, MiB),
+wall time, residues/s and the ratio of each peak to the smallest file's. Prints; asserts nothing.
 
 The sequences are synthetic (seeded; residues drawn from UniProt background frequencies, lengths
 log-normal around 300, clipped to 30..3000): this measures the streaming pipeline's memory, not accuracy.
@@ -17,13 +17,13 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+
+from bench import run_timed   # scripts/bench.py: wall time and the child's own rusage (os.wait4)
 
 AA = "ACDEFGHIKLMNPQRSTVWY"
 # UniProtKB/Swiss-Prot amino-acid composition (%), release notes 2024.
@@ -50,17 +50,6 @@ def write_fasta(path: Path, megabytes: float, seed: int = 0) -> dict:
     return {"bytes": written, "records": records, "residues": residues}
 
 
-def run(cmd) -> dict:
-    t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace")[-2000:]
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return {"rc": p.returncode, "wall_s": round(wall, 1), "max_rss_mib": round(ru.ru_maxrss / 1024, 1),
-            "cpu_s": round(ru.ru_utime + ru.ru_stime, 1), "stderr_tail": err.strip().splitlines()[-3:]}
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes-mb", type=float, nargs="+", default=[1, 200])
@@ -81,16 +70,16 @@ def main(argv=None) -> int:
             cmd += ["--model", a.model]
         if a.threads:
             cmd += ["--threads", str(a.threads)]
-        r = run(cmd)
+        r = run_timed(cmd, None, tmp / f"syn_{mb:g}MB")          # .stdout / .stderr logs beside it
         r.update(info, size_mb=mb, res_per_s=round(info["residues"] / max(r["wall_s"], 1e-9)))
         rows.append(r)
         print(f"{mb:>8g} MB  {info['records']:>9,} records  {info['residues']:>12,} residues  "
               f"rc {r['rc']}  wall {r['wall_s']:>8.1f} s  {r['res_per_s']:>8,} res/s  "
-              f"peak RSS {r['max_rss_mib']:>7.1f} MiB", flush=True)
+              f"peak RSS {r['max_rss_mb']:>7.1f} MiB", flush=True)
         fa.unlink()
-    base = rows[0]["max_rss_mib"]
+    base = rows[0]["max_rss_mb"]
     for r in rows:
-        r["rss_ratio_to_smallest"] = round(r["max_rss_mib"] / base, 3)
+        r["rss_ratio_to_smallest"] = round(r["max_rss_mb"] / base, 3)
     print("peak RSS ratio to the smallest file: "
           + ", ".join(f"{r['size_mb']:g} MB {r['rss_ratio_to_smallest']:.2f}x" for r in rows))
     if a.json:

@@ -77,6 +77,8 @@ class Predictor:
                 batch["profile"] = prof
             clamp = clamp_tensors([cl[i] for i in idx], L) if cl else None
             yield idx, batch, clamp
+            # the previous batch's tensors are free now: bounded memory on long inputs (seqgsn/heap.py)
+            release_free_memory()
 
     def predict(self, records: Sequence[Record], *, clamps: Optional[Dict[str, str]] = None,
                 steps: Optional[int] = None, burn_in: Optional[int] = None, seed: int = 0,
@@ -96,8 +98,6 @@ class Predictor:
                 p = prob[j, :len(r.seq)].astype(np.float32)
                 out[i] = Prediction(r.id, r.seq, decode_ss8(p.argmax(-1)), p, r.description,
                                     clamped=(clamps or {}).get(r.id))
-            del prob
-            release_free_memory()
         return out
 
     def chain_trace(self, records: Sequence[Record], *, steps: Optional[int] = None, seed: int = 0,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 
 MIN_FREE = 256 << 20     # bytes of free heap tolerated before trimming
@@ -25,24 +26,20 @@ class _MallInfo2(ctypes.Structure):
                  "fordblks", "keepcost")]
 
 
-_libc = None
-_looked = False
-
-
+@functools.lru_cache(maxsize=None)
 def _glibc():
-    global _libc, _looked
-    if not _looked:
-        _looked = True
-        if sys.platform.startswith("linux"):
-            try:
-                lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-                if hasattr(lib, "malloc_trim"):          # glibc only (absent on musl)
-                    _libc = lib
-                    if hasattr(lib, "mallinfo2"):        # glibc >= 2.33
-                        lib.mallinfo2.restype = _MallInfo2
-            except OSError:
-                _libc = None
-    return _libc
+    """The C library when it is glibc (has malloc_trim; musl has not), else None. Looked up once."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+    if not hasattr(lib, "malloc_trim"):
+        return None
+    if hasattr(lib, "mallinfo2"):                        # glibc >= 2.33
+        lib.mallinfo2.restype = _MallInfo2
+    return lib
 
 
 def free_heap_bytes():

@@ -47,7 +47,6 @@ from pathlib import Path
 from typing import IO, Dict, Iterable, Iterator, List, Optional, Protocol, Union
 
 from .errors import ConfigError, SeqGSNError
-from .heap import release_free_memory
 from .io.atomic import atomic_write
 from .io.fasta import FastaReader, check_clamp, read_clamp_file
 from .io.formats import EXTENSIONS, FORMATS, SAMPLE_FORMATS, StreamWriter, file_header, \
@@ -492,8 +491,6 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
             result.written += sum(p is not None for p in preds)
             result.residues += sum(len(r.seq) for r, p in zip(recs, preds) if p is not None)
             result.skipped = report.n_errors
-            del preds, recs
-            release_free_memory()   # bounded memory over long inputs: see seqgsn/heap.py
             chunk_index += 1
             ckpt = output.sync()
             if errors_out is not None:

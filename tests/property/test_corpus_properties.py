@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -132,30 +133,18 @@ def _damaged(orig: bytes, how) -> bytes:
     return bytes(b)
 
 
+DAMAGED = {   # format -> (file name, builder of a valid file's bytes)
+    "flip": ("splits.zip", lambda tmp: _flip()),
+    "dnss2_tar": ("seq_labels.tar.gz", lambda tmp: _dnss2()),
+    "icml_npy": ("x.npy", lambda tmp: _npy()),
+    "store": ("c.sgc", _store),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(DAMAGED))
 @settings(FAST, max_examples=300)
-@given(damage)
-def test_damaged_flip_zip_only_typed_errors(tmp_path_factory, how):
-    p = _write(tmp_path_factory.mktemp("flip") / "splits.zip", _damaged(_flip(), how))
-    check(p, "flip")
-
-
-@settings(FAST, max_examples=300)
-@given(damage)
-def test_damaged_dnss2_tar_only_typed_errors(tmp_path_factory, how):
-    p = _write(tmp_path_factory.mktemp("dnss") / "seq_labels.tar.gz", _damaged(_dnss2(), how))
-    check(p, "dnss2_tar")
-
-
-@settings(FAST, max_examples=300)
-@given(damage)
-def test_damaged_icml_npy_only_typed_errors(tmp_path_factory, how):
-    p = _write(tmp_path_factory.mktemp("npy") / "x.npy", _damaged(_npy(), how))
-    check(p, "icml_npy")
-
-
-@settings(FAST, max_examples=300)
-@given(damage)
-def test_damaged_store_only_typed_errors(tmp_path_factory, how):
-    tmp = tmp_path_factory.mktemp("store")
-    p = _write(tmp / "c.sgc", _damaged(_store(tmp), how))
-    check(p, "store")
+@given(how=damage)
+def test_damaged_binary_corpus_only_typed_errors(tmp_path_factory, fmt, how):
+    tmp = tmp_path_factory.mktemp(fmt)
+    name, build = DAMAGED[fmt]
+    check(_write(tmp / name, _damaged(build(tmp), how)), fmt)
