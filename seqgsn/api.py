@@ -119,13 +119,18 @@ class Predictor:
         return out
 
     def sample(self, records: Sequence[Record], *, n: int, burn_in: Optional[int] = None, thin: int = 1,
-               seed: int = 0, clamps: Optional[Dict[str, str]] = None) -> List[Prediction]:
-        """n label sequences per record drawn from the chain (after burn-in, every thin steps)."""
+               seed: int = 0, clamps: Optional[Dict[str, str]] = None,
+               sampler: Optional[str] = None) -> List[Prediction]:
+        """n label sequences per record drawn from the chain (after burn-in, every thin steps).
+
+        sampler: 'independent' | 'crf' (see ``ChainConfig.sampler``); None = the model's."""
         burn_in = self.chain.burn_in if burn_in is None else burn_in
+        sampler = sampler or self.chain.sampler
         out: List[Optional[Prediction]] = [None] * len(records)
         for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
             s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, seed=seed + 7919 * bi,
-                              clamp=clamp, precision=self.chain.precision).numpy()
+                              clamp=clamp, precision=self.chain.precision, sampler=sampler,
+                              match_iters=self.chain.match_iters, match_step=self.chain.match_step).numpy()
             for j, i in enumerate(idx):
                 r = records[i]
                 L = len(r.seq)

@@ -61,6 +61,10 @@ class ModelConfig:
     label_corruption_p: float = 0.2              # applied to the sampled label state each step
     label_sampling: str = "sample"               # sample (GSN) | mean (deterministic marginal)
     x_corruption_p: float = 0.0                  # hybrid: residues masked in x (then reconstructed)
+    label_pairwise: bool = False                 # structured reconstruction: a linear-chain CRF over y
+                                                 # (pairwise potentials fitted after training, seqgsn.pairwise)
+    crf_durations: tuple = (1, 1, 1, 1, 1, 1, 1, 1)  # per label (H G I E B T S C): counter states with
+                                                 # learned early-exit potentials (DSSP minimal lengths)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ class ChainConfig:
     noise: bool = True                           # False = mean-field (noise-free) chain
     batch_residues: int = 32768
     precision: str = "fp32"                      # fp32 | bf16 (autocast; outputs stay float32)
+    sampler: str = "independent"                 # how `sample` draws each label state: independent
+                                                 # per residue | crf (needs model.label_pairwise)
+    match_iters: int = 8                         # crf: IPF steps pinning each residue's marginal to the
+                                                 # step's softmax (0 = plain CRF on scaled logits)
+    match_step: float = 0.3                      # IPF damping (undamped simultaneous updates diverge)
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,11 @@ class TrainConfig:
     threads: int = 0                             # 0 = torch default
     precision: str = "fp32"                      # fp32 | bf16 (CPU autocast; fast with AMX / AVX512-BF16)
     max_minutes: float = 0.0                     # 0 = no time budget
+    pairwise_iters: int = 60                     # full-batch Adam steps fitting the CRF (label_pairwise)
+    pairwise_lr: float = 0.05
+    pairwise_matched_iters: int = 20             # then: ML of T under marginal matching (chain.match_*)
+    pairwise_val_samples: int = 5                # then: crf samples per validation chain for the
+                                                 # segment-length W1 recorded in the model (0 = skip)
     checkpoint_every: int = 200                  # optimiser steps between resumable checkpoints
     log_every: int = 50
 
@@ -193,6 +207,14 @@ def validate(cfg: Config, source: str = "<config>") -> None:
                           file=source)
     if t.step_weights not in ("uniform", "last"):
         raise ConfigError("train.step_weights must be uniform|last", file=source)
+    if c.sampler not in ("independent", "crf"):
+        raise ConfigError(f"chain.sampler must be independent|crf, got {c.sampler!r}", file=source)
+    if len(m.crf_durations) != 8 or any(d < 1 for d in m.crf_durations):
+        raise ConfigError("model.crf_durations needs 8 values >= 1 (order H G I E B T S C)", file=source)
+    if c.match_iters < 0 or not 0.0 < c.match_step <= 1.0:
+        raise ConfigError("need chain.match_iters >= 0 and 0 < chain.match_step <= 1", file=source)
+    if c.sampler == "crf" and not m.label_pairwise:
+        raise ConfigError("chain.sampler: crf needs model.label_pairwise: true", file=source)
     for name, v in (("train.precision", t.precision), ("chain.precision", c.precision)):
         if v not in ("fp32", "bf16"):
             raise ConfigError(f"{name} must be fp32|bf16, got {v!r}", file=source)

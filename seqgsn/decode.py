@@ -57,13 +57,19 @@ def chain_step_probs(model: SeqGSN, batch: dict, *, steps: int, noisy: bool = Tr
 
 @torch.inference_mode()
 def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int = 1,
-                  seed: int = 0, clamp=None, precision: str = "fp32") -> torch.Tensor:
-    """-> int labels [n, B, L]: the chain's label states after burn-in, every ``thin`` steps."""
+                  seed: int = 0, clamp=None, precision: str = "fp32",
+                  sampler: str = "independent", match_iters: int = 0,
+                  match_step: float = 0.3) -> torch.Tensor:
+    """-> int labels [n, B, L]: the chain's label states after burn-in, every ``thin`` steps.
+
+    sampler: 'independent' (per-residue draws) or 'crf' (whole-sequence draws from the CRF
+    reconstruction of a ``label_pairwise`` model)."""
     steps = burn_in + n * thin
     with _autocast(precision):
         out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
                               clamp=clamp, noisy=True, sampling="sample", gen=_gen(seed),
-                              state_dtype=_state_dtype(precision))
+                              state_dtype=_state_dtype(precision), sampler=sampler,
+                              match_iters=match_iters, match_step=match_step)
     # samples[t] is the state drawn from step t's reconstruction (before corruption)
     picked = [out.samples[burn_in + (i + 1) * thin - 1] for i in range(n)]
     s = torch.stack(picked)

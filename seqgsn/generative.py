@@ -245,11 +245,12 @@ def _truth_split_w1(truth_by_chain: List[List[int]], rng, n_splits: int) -> dict
 def sample_experiment(predictor, refs: Sequence[LabeledRecord], n: int = 20,
                       burn_in: Optional[int] = None, thin: int = 1, seed: int = 0, *,
                       max_chains: Optional[int] = None, n_splits: int = 20,
-                      noisy: Optional[bool] = None) -> dict:
+                      noisy: Optional[bool] = None, sampler: Optional[str] = None) -> dict:
     """Samples of the chain vs the averaged-marginal prediction vs the truth.
 
-    ``n`` samples per chain from ``predictor.sample(n=n, burn_in=burn_in, thin=thin, seed=seed)``
-    (``burn_in`` None = the model's); the averaged marginals from ``predictor.predict(seed=seed)``.
+    ``n`` samples per chain from ``predictor.sample(n=n, burn_in=burn_in, thin=thin, seed=seed,
+    sampler=sampler)`` (``burn_in`` / ``sampler`` None = the model's); the averaged marginals from
+    ``predictor.predict(seed=seed)``.
     Outputs (evaluated residues only):
 
     * ``segments[cls]`` for cls in H, E (3-state segment lengths): for ``truth``, ``samples``
@@ -275,7 +276,8 @@ def sample_experiment(predictor, refs: Sequence[LabeledRecord], n: int = 20,
     refs = _scored(refs, max_chains, seed)
     records = [r.as_record() for r in refs]
     preds = predictor.predict(records, seed=seed, noisy=noisy)
-    sampled = predictor.sample(records, n=n, burn_in=burn_in, thin=thin, seed=seed)
+    sampler = sampler or predictor.chain.sampler
+    sampled = predictor.sample(records, n=n, burn_in=burn_in, thin=thin, seed=seed, sampler=sampler)
     truth = [_truth(r) for r in refs]
     argmax = [p.ss8 for p in preds]
     segment = [decode_segment(p.prob8) for p in preds]
@@ -326,7 +328,7 @@ def sample_experiment(predictor, refs: Sequence[LabeledRecord], n: int = 20,
     return {
         "n_chains": len(refs), "n_residues": n_res, "n_samples": n,
         "burn_in": predictor.chain.burn_in if burn_in is None else burn_in, "thin": thin,
-        "seed": seed, "chain": _chain_info(predictor), "noisy": noisy,
+        "sampler": sampler, "seed": seed, "chain": _chain_info(predictor), "noisy": noisy,
         "segments": out_seg,
         "diversity": {"pooled": _f(div_sum / max(div_n, 1)), "chain_mean": _f(np.mean(div_chain))},
         "majority_agreement": {"argmax": _f(agree / max(n_res, 1)),
@@ -497,7 +499,8 @@ def format_clamping(c: dict) -> str:
 
 def format_samples(s: dict) -> str:
     """Tables of :func:`sample_experiment`."""
-    out = [f"samples: {s['n_samples']} per chain (burn-in {s['burn_in']}, thin {s['thin']}), "
+    out = [f"samples ({s.get('sampler', 'independent')} sampler): {s['n_samples']} per chain "
+           f"(burn-in {s['burn_in']}, thin {s['thin']}), "
            f"{s['n_chains']} chains, {s['n_residues']} evaluated residues",
            f"  diversity (pairs of samples differing, per position): {_p(s['diversity']['pooled'], 0)}%"
            f"  (chain mean {_p(s['diversity']['chain_mean'], 0)}%)",
@@ -573,6 +576,8 @@ def format_generative_report(m: dict) -> str:
     g = m.get("generative") or {}
     if g.get("samples"):
         parts.append(format_samples(g["samples"]))
+    if g.get("samples_independent"):
+        parts.append(format_samples(g["samples_independent"]))
     if g.get("chain"):
         parts.append(format_chain(g["chain"]))
     if m.get("calibration_compare"):

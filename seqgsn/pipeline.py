@@ -81,6 +81,7 @@ class RunOptions:
     seed: int = 0
     n: int = 1                             # samples per record (sample mode)
     thin: int = 1
+    sampler: Optional[str] = None          # sample mode: independent | crf (None = the model's)
     chunk_residues: int = DEFAULT_CHUNK_RESIDUES
     on_error: str = "skip"
 
@@ -95,6 +96,8 @@ class RunOptions:
         for k in ("chunk_residues", "n", "thin"):
             if getattr(self, k) < 1:
                 raise ConfigError(f"{k} must be >= 1, got {getattr(self, k)}")
+        if self.sampler not in (None, "independent", "crf"):
+            raise ConfigError(f"sampler must be independent or crf, not {self.sampler!r}")
         if self.steps is not None and self.steps < 1:
             raise ConfigError(f"steps must be >= 1, got {self.steps}")
         if self.burn_in is not None and self.burn_in < 0:
@@ -355,6 +358,8 @@ def _predict_chunk(predictor, recs: List[Record], clamps: Optional[Dict[str, str
                    seed: int) -> List[Prediction]:
     if opts.mode == "sample":
         kw = {"clamps": clamps} if clamps else {}
+        if opts.sampler:
+            kw["sampler"] = opts.sampler
         return predictor.sample(recs, n=opts.n, burn_in=opts.burn_in, thin=opts.thin, seed=seed, **kw)
     return predictor.predict(recs, clamps=clamps or None, steps=opts.steps, burn_in=opts.burn_in, seed=seed)
 

@@ -31,6 +31,29 @@ from .errors import CheckpointError
 from .io.atomic import atomic_write
 from .model.gsn import SeqGSN
 from .model.losses import label_nll, x_nll
+from .pairwise import fit_pairwise
+
+
+# Settings that only shape the post-walkback CRF stage (seqgsn.pairwise): a finished run can be
+# resumed with them changed, and then only that stage runs again.
+STAGE_KEYS = {("model", "crf_durations"), ("chain", "sampler"), ("chain", "match_iters"),
+              ("chain", "match_step"), ("train", "pairwise_iters"), ("train", "pairwise_lr"),
+              ("train", "pairwise_matched_iters"), ("train", "pairwise_val_samples")}
+
+
+def _walkback_config(d: dict) -> dict:
+    return {sec: {k: v for k, v in vals.items() if (sec, k) not in STAGE_KEYS} for sec, vals in d.items()}
+
+
+def _load_walkback(model: SeqGSN, sd: dict, path) -> None:
+    """Load weights; the CRF's own parameters may be absent or shaped differently (refitted anyway)."""
+    crf_names = {n for n, p in model.named_parameters() if any(p is q for q in model.structured_params())}
+    own = model.state_dict()
+    bad = sorted((set(own) ^ set(sd)) - crf_names)
+    if bad:
+        raise CheckpointError(f"weights do not match the config: {bad[:5]}", file=path)
+    keep = {k: v for k, v in sd.items() if k not in crf_names or v.shape == own[k].shape}
+    model.load_state_dict(keep, strict=False)
 
 
 def _step_seed(seed: int, step: int) -> int:
@@ -51,7 +74,10 @@ class Trainer:
             torch.set_num_threads(t.threads)
         torch.manual_seed(t.seed)
         self.model = SeqGSN(cfg.model)
-        self.opt = torch.optim.AdamW(self.model.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+        # the CRF's parameters are fitted after walkback (seqgsn.pairwise), not by it
+        structured = {id(p) for p in self.model.structured_params()}
+        self.opt = torch.optim.AdamW([p for p in self.model.parameters() if id(p) not in structured],
+                                     lr=t.lr, weight_decay=t.weight_decay)
         self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
         self.best, self.best_epoch, self.history, self.elapsed = -1.0, -1, [], 0.0
         self.bad_epochs = 0
@@ -184,14 +210,34 @@ class Trainer:
         d = read_dict(self.run_dir / "state.pt")
         if d.get("format") != "seqgsn-train-state":
             raise CheckpointError("not a seqgsn training state", file=self.run_dir / "state.pt")
-        if d["config"] != config_to_dict(self.cfg):
+        if _walkback_config(d["config"]) != _walkback_config(config_to_dict(self.cfg)):
             raise CheckpointError("the run's config differs from the one given; resume with the run's "
                                   "own config.yaml", file=self.run_dir / "state.pt")
-        self.model.load_state_dict(d["model"], strict=True)
+        _load_walkback(self.model, d["model"], self.run_dir / "state.pt")
         self.opt.load_state_dict(d["opt"])
         for k in ("epoch", "step_in_epoch", "global_step", "best", "best_epoch", "bad_epochs", "elapsed"):
             setattr(self, k, d[k])
         self.history = json.loads(d["history"])
+
+    def fit_structured(self) -> dict:
+        """Fit the best model's CRF reconstruction (``seqgsn.pairwise``) on the validation chains
+        and rewrite model.pt with it. Idempotent: the fit restarts from T = 0, s = 1."""
+        d = read_dict(self.run_dir / "model.pt")
+        model = SeqGSN(self.cfg.model)
+        _load_walkback(model, d["state_dict"], self.run_dir / "model.pt")
+        examples = self.val_ex
+        if not examples:
+            self.log("[pairwise] no validation chains: fitting on the training chains "
+                     "(their unaries are overconfident, so the pairwise terms come out weaker)")
+            examples = self.train_ex
+        t = self.cfg.train
+        res = fit_pairwise(model, examples, self.cfg.chain, iters=t.pairwise_iters, lr=t.pairwise_lr,
+                           matched_iters=t.pairwise_matched_iters, val_samples=t.pairwise_val_samples,
+                           seed=t.seed, log=self.log)
+        metrics = dict(d.get("metrics") or {})
+        metrics["pairwise"] = res
+        save_model(self.run_dir / "model.pt", model, self.cfg, metrics=metrics, meta=d.get("meta"))
+        return res
 
     # ------------------------------------------------------------------ loop
     def fit(self, resume: bool = False) -> dict:
@@ -262,5 +308,7 @@ class Trainer:
                 break
         summary = {"best_epoch": self.best_epoch, "best_val_q8": self.best, "epochs_run": self.epoch,
                    "global_step": self.global_step, "minutes": round(self.elapsed / 60, 2), "stop": stop_reason}
+        if self.cfg.model.label_pairwise and (self.run_dir / "model.pt").exists():
+            summary["pairwise"] = self.fit_structured()
         self.log(f"[train] done: {summary}")
         return summary

@@ -51,3 +51,20 @@ def tiny_model_file(tmp_path, tiny_cfg):
 
 def pytest_configure(config):
     os.environ.setdefault("SEQGSN_TEST", "1")
+
+
+@pytest.fixture
+def tiny_pairwise_model_file(tmp_path, tiny_cfg):
+    """A random-weight model with CRF pairwise potentials that favour runs, sampler 'crf'."""
+    from dataclasses import replace
+    from seqgsn.checkpoint import save_model
+    from seqgsn.model.gsn import SeqGSN
+    cfg = replace(tiny_cfg, model=replace(tiny_cfg.model, label_pairwise=True),
+                  chain=replace(tiny_cfg.chain, sampler="crf"))
+    torch.manual_seed(0)
+    m = SeqGSN(cfg.model)
+    with torch.no_grad():
+        m.pairwise.copy_(3.0 * torch.eye(8) - 1.5)
+    p = tmp_path / "tiny_crf.pt"
+    save_model(p, m, cfg, metrics={"note": "untrained"})
+    return p

@@ -111,6 +111,10 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
         m["generative"] = {
             "samples": _timed(gen.sample_experiment, model, refs, n=n_samples, seed=seed, noisy=noisy),
             "chain": _timed(gen.chain_diagnostics, model, refs, seed=seed, noisy=noisy)}
+        if model.chain.sampler != "independent":   # the per-residue sampler as the reference
+            m["generative"]["samples_independent"] = _timed(
+                gen.sample_experiment, model, refs, n=n_samples, seed=seed, noisy=noisy,
+                sampler="independent")
     if compare_paths:
         models = {str(model.path): model}
         for cp in compare_paths:

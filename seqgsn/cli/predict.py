@@ -106,9 +106,13 @@ def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_
               help="Chain steps between kept samples.")
 @click.option("-f", "--format", "fmt", type=click.Choice(SAMPLE_FORMATS), default="jsonl", show_default=True,
               help="jsonl: {id, sequence, samples}; fasta: one '>ID sample=K/N' block per sample.")
+@click.option("--sampler", type=click.Choice(["independent", "crf"]), default=None,
+              help="How each chain step draws the label sequence: crf = whole segments from the "
+                   "model's CRF reconstruction (models with pairwise potentials); independent = "
+                   "per residue. Default: the model's.")
 @handle_errors
 def sample(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-           batch_residues, threads, n, thin, fmt):
+           batch_residues, threads, n, thin, fmt, sampler):
     """Draw N 8-state label sequences per record from the model's chain."""
     _run("sample", input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-         batch_residues, threads, fmt, n=n, thin=thin)
+         batch_residues, threads, fmt, n=n, thin=thin, sampler=sampler)

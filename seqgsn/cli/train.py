@@ -24,7 +24,8 @@ def _logger(path: Path):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="YAML overrides of the defaults.")
 @click.option("--run-dir", type=click.Path(file_okay=False), help="Output folder (default runs/<config name>).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
-              help="Continue the run in this folder from its last checkpoint (uses its config.yaml).")
+              help="Continue the run in this folder from its last checkpoint, with its config.yaml "
+                   "or --config (which may change only the post-training CRF stage's settings).")
 @click.option("--seed", type=int, help="Override train.seed.")
 @click.option("--threads", type=int, help="Override train.threads.")
 @handle_errors
@@ -37,7 +38,7 @@ def train(config_path, run_dir, resume_dir, seed, threads):
 
     if resume_dir:
         run_dir = Path(resume_dir)
-        cfg = load_config(run_dir / "config.yaml")
+        cfg = load_config(config_path if config_path else run_dir / "config.yaml")
     else:
         cfg = load_config(config_path) if config_path else Config()
         if run_dir is None:

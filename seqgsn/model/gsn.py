@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from ..alphabet import N_AA_INPUT, SS8
 from ..config import ModelConfig
+from . import crf
 from .backbone import Backbone
 from .noise import corrupt_labels, sample_onehot
 from .transition import Transition
@@ -58,6 +59,32 @@ class SeqGSN(nn.Module):
         self.transition = Transition(N_LABELS, cfg.hidden, cfg.hidden_kernel, cfg.label_kernel,
                                      cfg.noise_pre, cfg.noise_post)
         self.x_out = nn.Linear(C, N_AA_INPUT)                # hybrid x reconstruction head
+        self.crf_space = crf.StateSpace(tuple(cfg.crf_durations))
+        if cfg.label_pairwise:
+            # CRF reconstruction p(y | h1) ~ exp(s * logits + T + early exits): fitted after the
+            # walkback training (seqgsn.pairwise); s = 1, T = 0, E = 0 is the factorised softmax.
+            self.pairwise = nn.Parameter(torch.zeros(N_LABELS, N_LABELS))    # T[y_{i-1}, y_i]
+            self.early_exit = nn.Parameter(torch.zeros(N_LABELS, max(cfg.crf_durations)))  # E[k, d]
+            self.unary_scale = nn.Parameter(torch.ones(()))
+
+    def structured_params(self) -> List[nn.Parameter]:
+        """The CRF's parameters (not trained by walkback; empty without ``label_pairwise``)."""
+        return [self.pairwise, self.early_exit, self.unary_scale] if self.cfg.label_pairwise else []
+
+    def crf_transitions(self) -> torch.Tensor:
+        """The CRF's state transition matrix [S, S] (``crf.StateSpace.transitions``)."""
+        return self.crf_space.transitions(self.pairwise.float(), self.early_exit.float())
+
+    def crf_unary(self, logits, mask, match_iters: int = 0, match_step: float = 0.3):
+        """Chain-step logits [B, L, 8] -> CRF unary potentials [B, L, 8] (float32).
+
+        match_iters = 0: s * logits (the CRF fitted on top of the network). > 0: potentials whose
+        CRF marginals equal the step's softmax (``crf.match_marginals``): every residue keeps the
+        reconstruction distribution walkback trained, and T only couples neighbours."""
+        if match_iters <= 0:
+            return logits.float() * self.unary_scale.float()
+        return crf.match_marginals(F.log_softmax(logits.float(), -1), self.crf_transitions(), mask,
+                                   match_iters, match_step, self.crf_space)
 
     def context(self, tokens, mask, profile=None):
         """Everything that depends only on x: computed once per sequence. -> (ctx_h1, ctx_y, m)."""
@@ -72,7 +99,9 @@ class SeqGSN(nn.Module):
 
     def run_chain(self, tokens, mask, steps: int, *, profile=None, y0=None, clamp=None,
                   noisy: bool = True, sampling: Optional[str] = None, gen=None,
-                  with_x: bool = False, state_dtype: Optional[torch.dtype] = None) -> ChainOutput:
+                  with_x: bool = False, state_dtype: Optional[torch.dtype] = None,
+                  sampler: str = "independent", match_iters: int = 0,
+                  match_step: float = 0.3) -> ChainOutput:
         """Unroll the chain.
 
         tokens [B, L] int, mask [B, L] bool; y0 [B, L, 8] initial label state (None = neutral zeros);
@@ -81,7 +110,13 @@ class SeqGSN(nn.Module):
         state_dtype: dtype of the chain's state and element-wise work (None = as computed). Prediction
         under bf16 autocast passes bfloat16 so the per-step noise, tanh and masking run in bf16
         instead of float32 with a cast before every convolution; training leaves it None.
+        sampler: 'independent' draws each residue's label from its softmax (the chain walkback
+        trains); 'crf' draws the whole label sequence from the linear-chain CRF
+        (``label_pairwise`` models; forward filtering, backward sampling, ``seqgsn.model.crf``),
+        its unaries from ``crf_unary(logits, mask, match_iters, match_step)``.
         """
+        if sampler == "crf" and not self.cfg.label_pairwise:
+            raise ValueError("sampler 'crf' needs a model with label_pairwise")
         sampling = sampling or self.cfg.label_sampling
         ctx_h1, ctx_y, m = self.context(tokens, mask, profile)
         if state_dtype is not None:
@@ -101,7 +136,11 @@ class SeqGSN(nn.Module):
             out.step_logits.append(logits.transpose(1, 2))                  # [B, L, 8]
             if with_x:
                 out.x_logits.append(self.reconstruct_x(hs[0]))
-            if sampling == "sample" and noisy:
+            if sampling == "sample" and noisy and sampler == "crf":
+                u = self.crf_unary(logits.transpose(1, 2), mask, match_iters, match_step)
+                idx = crf.sample(u, self.crf_transitions(), mask, gen, self.crf_space)
+                y = F.one_hot(idx, N_LABELS).transpose(1, 2).to(logits.dtype)   # [B, 8, L]
+            elif sampling == "sample" and noisy:
                 y = sample_onehot(logits, gen)
             else:
                 y = torch.softmax(logits, 1) if sampling == "mean" else \

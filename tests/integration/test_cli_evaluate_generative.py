@@ -31,8 +31,20 @@ def test_evaluate_with_every_generative_option(tiny_model_file, shared_data, tmp
     assert s["n_samples"] == 3 and s["n_chains"] == m["n_chains8"]
     assert m["generative"]["chain"]["max_steps"] == 12
     assert len(m["calibration_compare"]["models"]) == 2          # same file twice, two names
-    for head in ("Q8", "decoding", "clamping:", "samples:", "chain diagnostics:", "calibration comparison"):
+    for head in ("Q8", "decoding", "clamping:", "samples (independent sampler):", "chain diagnostics:",
+                 "calibration comparison"):
         assert head in r.output
+
+
+def test_generative_evaluation_of_a_crf_model_reports_both_samplers(tiny_pairwise_model_file,
+                                                                     shared_data, tmp_path):
+    out = tmp_path / "m.json"
+    r = run("--model", tiny_pairwise_model_file, "--data", shared_data / CB513, "--max-chains", 3,
+            "--threads", 1, "--generative", "--samples", 2, "--json", out)
+    assert r.exit_code == 0, r.output
+    g = json.loads(out.read_text())["generative"]
+    assert g["samples"]["sampler"] == "crf" and g["samples_independent"]["sampler"] == "independent"
+    assert "samples (crf sampler)" in r.output and "samples (independent sampler)" in r.output
 
 
 def test_segment_decode_output_respects_min_lengths(tiny_model_file, shared_data, tmp_path):

@@ -118,6 +118,26 @@ def test_sample_jsonl_and_fasta(tmp_path, tiny_model_file):
     assert r.exit_code == 0 and r.output.count(">") == 10 and "sample=2/2" in r.output
 
 
+def _changes(s):
+    return sum(a != b for a, b in zip(s, s[1:]))
+
+
+def test_sample_with_the_crf_sampler_gives_fewer_label_changes(tmp_path, tiny_pairwise_model_file):
+    runs = {}
+    for sampler in ("crf", "independent"):
+        out = tmp_path / f"{sampler}.jsonl"
+        r = cli("sample", EX / "proteins.fasta", "-n", 4, "-o", out, "--model", tiny_pairwise_model_file,
+                "--sampler", sampler, "--seed", 3)
+        assert r.exit_code == 0, r.output
+        rows = [json.loads(s) for s in out.read_text().splitlines()]
+        assert len(rows) == 5 and all(len(s) == len(x["sequence"]) for x in rows for s in x["samples"])
+        runs[sampler] = sum(_changes(s) for x in rows for s in x["samples"])
+    assert runs["crf"] < runs["independent"]
+    # the model's default sampler is crf; a model without pairwise potentials refuses it
+    r = cli("sample", EX / "proteins.fasta", "-n", 1, "--sampler", "gibbs")
+    assert r.exit_code == 2
+
+
 def test_clamp_option(tmp_path, tiny_model_file):
     fa = tmp_path / "in.fa"
     fa.write_text(">a\nMKVLAAGIVA\n>b\nGGGG\n")

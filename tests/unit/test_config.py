@@ -32,6 +32,8 @@ def test_yaml_overrides_only_named_keys(tmp_path):
     ("model: [1, 2\n", "invalid YAML"),
     ("train:\n  precision: fp16\n", "train.precision"),
     ("chain:\n  precision: half\n", "chain.precision"),
+    ("chain:\n  sampler: gibbs\n", "chain.sampler"),
+    ("chain:\n  sampler: crf\n", "label_pairwise"),
 ])
 def test_invalid_configs_name_the_problem(tmp_path, text, needle):
     p = tmp_path / "bad.yaml"

@@ -41,7 +41,7 @@ class Stub:
 
     def __init__(self, on_clamp="obey", truth=None, sample_fn=None):
         self.on_clamp, self.truth, self.sample_fn = on_clamp, truth or {}, sample_fn
-        self.chain = SimpleNamespace(steps=1, burn_in=0, noise=False)
+        self.chain = SimpleNamespace(steps=1, burn_in=0, noise=False, sampler="independent")
         self.path = None
 
     def predict(self, records, *, clamps=None, seed=0, noisy=None, steps=None, burn_in=None):
@@ -57,7 +57,7 @@ class Stub:
             out.append(Prediction(r.id, r.seq, s, onehot(s), clamped=c))
         return out
 
-    def sample(self, records, *, n, burn_in=None, thin=1, seed=0, clamps=None):
+    def sample(self, records, *, n, burn_in=None, thin=1, seed=0, clamps=None, sampler=None):
         out = []
         for r in records:
             samples = [self.sample_fn(r, k) for k in range(n)]
@@ -239,6 +239,6 @@ def test_text_report_has_every_section(tiny, refs):
                         "chain": gen.chain_diagnostics(tiny, refs, max_steps=2, ess_chains=1, ess_samples=4)},
          "calibration_compare": gen.calibration_compare({"tiny": tiny}, refs)}
     text = gen.format_generative_report(m)
-    for head in ("clamping:", "samples:", "chain diagnostics:", "calibration comparison"):
+    for head in ("clamping:", "samples (independent sampler):", "chain diagnostics:", "calibration comparison"):
         assert head in text
     assert gen.format_generative_report({}) == ""
