@@ -62,6 +62,8 @@ def main():
     best = max(hist, key=lambda r: r.get("val_q8", -1)) if hist else {}
     metrics = {"validation": {k: best.get(k) for k in ("epoch", "val_q8", "val_q3", "minutes")},
                "cb513": cb, "train_minutes": hist[-1]["minutes"] if hist else None}
+    if (d.get("metrics") or {}).get("pairwise"):      # the CRF stage's own record (seqgsn.pairwise)
+        metrics["pairwise"] = d["metrics"]["pairwise"]
     if a.ablation_cb513:
         metrics["ablation_cb513"] = _summary(json.loads(a.ablation_cb513.read_text()))
         ah = _history(a.ablation_run) if a.ablation_run else []
@@ -112,8 +114,22 @@ def render_card(card: dict) -> str:
                      f"{ab.get('brier8', float('nan')):.4f} | {m.get('ablation_train_minutes')} |")
     v = m["validation"]
     lines += ["", f"Validation (held-out clusters of the training corpus), best epoch {v.get('epoch')}: "
-                  f"Q8 {_pct(v.get('val_q8'))}, Q3 {_pct(v.get('val_q3'))}.", "",
-              "## Config", "```yaml"]
+                  f"Q8 {_pct(v.get('val_q8'))}, Q3 {_pct(v.get('val_q3'))}.", ""]
+    pw = m.get("pairwise")
+    if pw:
+        w = pw.get("val_segment_w1") or {}
+        lines += ["## CRF sampler (`seqgsn sample`)",
+                  f"Fitted after walkback on the {pw.get('pairwise_chains')} validation chains "
+                  f"({pw.get('pairwise_residues')} labelled residues, {pw.get('pairwise_steps')} chain steps each): "
+                  f"label-sequence NLL per residue {pw.get('crf_nll_start', float('nan')):.4f} (factorised softmax) -> "
+                  f"{pw.get('crf_nll_end', float('nan')):.4f} (CRF, unary scale {pw.get('unary_scale', float('nan')):.3f})"
+                  + (f" -> {pw['matched_nll_end']:.4f} (marginal-matched CRF the sampler uses)"
+                     if "matched_nll_end" in pw else "") + "."]
+        if w:
+            lines.append(f"Segment-length W1 of its samples vs the validation labels: H {w.get('H', float('nan')):.3f}, "
+                         f"E {w.get('E', float('nan')):.3f} residues.")
+        lines.append("")
+    lines += ["## Config", "```yaml"]
     import yaml
     lines += [yaml.safe_dump(cfg, sort_keys=False).rstrip(), "```", ""]
     return "\n".join(lines)

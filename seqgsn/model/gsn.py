@@ -137,7 +137,9 @@ class SeqGSN(nn.Module):
             if with_x:
                 out.x_logits.append(self.reconstruct_x(hs[0]))
             if sampling == "sample" and noisy and sampler == "crf":
-                u = self.crf_unary(logits.transpose(1, 2), mask, match_iters, match_step)
+                u = self.crf_unary(logits.transpose(1, 2), mask, match_iters, match_step)  # [B, L, 8]
+                if clamp is not None:   # the draw is conditioned on the known labels, not overwritten
+                    u = torch.where(known.unsqueeze(-1) & (onehot.transpose(1, 2) == 0), crf.NEG, u)
                 idx = crf.sample(u, self.crf_transitions(), mask, gen, self.crf_space)
                 y = F.one_hot(idx, N_LABELS).transpose(1, 2).to(logits.dtype)   # [B, 8, L]
             elif sampling == "sample" and noisy:

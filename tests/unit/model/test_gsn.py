@@ -162,3 +162,20 @@ def test_crf_sampler_needs_pairwise_potentials(tiny_cfg):
     with pytest.raises(ValueError, match="label_pairwise"):
         m.run_chain(tokens, mask, 2, sampler="crf")
     assert m.structured_params() == []
+
+
+def test_crf_draws_are_conditioned_on_clamped_labels(tiny_cfg):
+    m = _pairwise_model(tiny_cfg)
+    tokens, mask, _ = _batch(B=3, L=30)
+    mask[:] = True
+    known = torch.zeros_like(mask)
+    known[:, 15] = True
+    lab = torch.full_like(tokens, 3)                  # E at position 15
+    near = {True: 0, False: 0}
+    for seed in range(20):
+        for clamped in (True, False):
+            out = m.run_chain(tokens, mask, 2, clamp=(known, lab) if clamped else None,
+                              gen=torch.Generator().manual_seed(seed), sampler="crf")
+            near[clamped] += int((out.samples[-1][:, [14, 16]] == 3).sum())
+    # with T favouring runs, the neighbours of a clamped E are E far more often than without it
+    assert near[True] > 2 * near[False] + 5

@@ -1,0 +1,40 @@
+"""scripts/package_model.py: the packaged model keeps the run's CRF record and chain settings."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from seqgsn.checkpoint import load_model_file, read_dict, save_dict
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_package_keeps_pairwise_metrics_and_refuses_other_chain_settings(tmp_path, tiny_pairwise_model_file):
+    run = tmp_path / "run"
+    run.mkdir()
+    d = read_dict(tiny_pairwise_model_file)
+    d["metrics"] = {"pairwise": {"crf_nll_start": 0.8, "crf_nll_end": 0.5, "unary_scale": 0.4,
+                                 "matched_nll_end": 0.45, "pairwise_chains": 7, "pairwise_residues": 700,
+                                 "pairwise_steps": 2, "val_segment_w1": {"H": 1.0, "E": 0.3}}}
+    d["meta"] = {"training_data": {"corpora": []}}
+    save_dict(run / "model.pt", d)
+    (run / "metrics.jsonl").write_text(json.dumps({"epoch": 1, "val_q8": 0.5, "val_q3": 0.6, "minutes": 1.0}) + "\n")
+    ch = d["config"]["chain"]
+    cb = tmp_path / "cb513.json"
+    cb.write_text(json.dumps({"q8": 0.5, "q3": 0.6, "sov3": 0.55, "n_chains": 3, "n_residues": 300,
+                              "calibration": {"ece8": 0.05, "brier8": 0.6},
+                              "chain": {"steps": ch["steps"], "burn_in": ch["burn_in"]}}))
+    out = tmp_path / "pkg"
+    cmd = [sys.executable, str(REPO / "scripts" / "package_model.py"), "--run", str(run), "--cb513", str(cb),
+           "--out", str(out)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    model, cfg, info = load_model_file(out / "default.pt")
+    assert info["metrics"]["pairwise"]["crf_nll_end"] == 0.5 and info["metrics"]["cb513"]["q8"] == 0.5
+    assert cfg.chain.sampler == "crf" and torch.equal(model.pairwise, d["state_dict"]["pairwise"])
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "CRF sampler" in card and "0.4500" in card and "H 1.000" in card
+    r = subprocess.run(cmd + ["--steps", str(ch["steps"] + 1)], capture_output=True, text=True)
+    assert r.returncode != 0 and "evaluate with the shipped settings" in r.stderr
