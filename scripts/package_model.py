@@ -124,7 +124,8 @@ def render_card(card: dict) -> str:
                   f"label-sequence NLL per residue {pw.get('crf_nll_start', float('nan')):.4f} (factorised softmax) -> "
                   f"{pw.get('crf_nll_end', float('nan')):.4f} (CRF, unary scale {pw.get('unary_scale', float('nan')):.3f})"
                   + (f" -> {pw['matched_nll_end']:.4f} (marginal-matched CRF the sampler uses)"
-                     if "matched_nll_end" in pw else "") + "."]
+                     if "matched_nll_end" in pw else "") + "."
+                  + (f" Fitting took {pw['minutes']} minutes." if "minutes" in pw else "")]
         if w:
             lines.append(f"Segment-length W1 of its samples vs the validation labels: H {w.get('H', float('nan')):.3f}, "
                          f"E {w.get('E', float('nan')):.3f} residues.")

@@ -231,9 +231,11 @@ class Trainer:
                      "(their unaries are overconfident, so the pairwise terms come out weaker)")
             examples = self.train_ex
         t = self.cfg.train
+        tick = time.time()
         res = fit_pairwise(model, examples, self.cfg.chain, iters=t.pairwise_iters, lr=t.pairwise_lr,
                            matched_iters=t.pairwise_matched_iters, val_samples=t.pairwise_val_samples,
                            seed=t.seed, log=self.log)
+        res["minutes"] = round((time.time() - tick) / 60, 2)
         metrics = dict(d.get("metrics") or {})
         metrics["pairwise"] = res
         save_model(self.run_dir / "model.pt", model, self.cfg, metrics=metrics, meta=d.get("meta"))
