@@ -4,8 +4,8 @@
     python scripts/paired_q8.py --a seqgsn/models/default.pt --b runs/ablation/model.pt \
         --data ../shared/data/prottrans_netsurfp2_csv/CB513_HHblits.csv
 
-Both models predict the same chains with their own default chain settings; only evaluated residues count
-(the corpus mask and a known 8-state label), as in ``seqgsn evaluate``. The CI resamples chains with
+Both models predict the same chains with their own default chain settings; only evaluated residues count,
+as counted by ``seqgsn.metrics.evaluate`` (its per-chain 8-state counts). The CI resamples chains with
 replacement (2,000 draws, seeded), so residues of one chain move together. Prints; asserts nothing.
 """
 from __future__ import annotations
@@ -15,22 +15,15 @@ import argparse
 import numpy as np
 
 import seqgsn
-from seqgsn.alphabet import SS8
 from seqgsn.io.corpus import read_corpus
+from seqgsn.metrics import evaluate
 
 
 def correct_per_chain(model_path, refs) -> tuple[np.ndarray, np.ndarray]:
-    predictor = seqgsn.load_model(model_path)
-    preds = predictor.predict([seqgsn.Record(r.id, r.seq) for r in refs])
-    hits, counts = [], []
-    for r, p in zip(refs, preds):
-        truth = np.array(list(r.ss8))
-        keep = np.isin(truth, list(SS8))
-        if r.mask is not None:
-            keep &= np.asarray(r.mask, bool)
-        hits.append(int((np.array(list(p.ss8)) == truth)[keep].sum()))
-        counts.append(int(keep.sum()))
-    return np.array(hits), np.array(counts)
+    """-> (correct 8-state residues, evaluated 8-state residues) per chain with any."""
+    preds = seqgsn.load_model(model_path).predict([r.as_record() for r in refs])
+    rows = evaluate(refs, preds, calibration=False, segments=False)["per_chain"]
+    return (np.array([c["correct8"] for c in rows]), np.array([c["n_residues8"] for c in rows]))
 
 
 def main(argv=None) -> None:

@@ -156,7 +156,8 @@ def evaluate(refs: list[LabeledRecord], preds: list[Prediction], *, calibration:
       (sklearn ``precision_recall_fscore_support``; absent classes appear with zeros).
     * ``confusion8`` / ``confusion3``: lists of lists, rows = truth, columns = prediction,
       order ``labels8`` = ``HGIEBTSC`` / ``labels3`` = ``HEC``.
-    * ``per_chain``: ``[{id, n_residues, q8, q3, sov3}]`` in input order (q8 None without ss8).
+    * ``per_chain``: ``[{id, n_residues, q8, q3, sov3, n_residues8, correct8}]`` in input order
+      (q8 None and the 8-state counts 0 without ss8), for paired comparisons of two models.
     * ``calibration`` (if asked): ``ece8``, ``ece3`` (``n_bins`` equal-width bins on max-prob
       confidence), ``brier8``, ``brier3`` (sum over classes, mean over residues),
       ``n_bins`` and ``reliability`` (8-state; per bin lower, upper, count, confidence,
@@ -181,7 +182,9 @@ def evaluate(refs: list[LabeledRecord], preds: list[Prediction], *, calibration:
     n_chain = np.array([c.n for c in chains], dtype=np.float64)
 
     q8_of = {id(c): q for c, q in zip(chains8, q8_chain)}
-    per_chain = [{"id": c.id, "n_residues": c.n, "q8": q8_of.get(id(c)), "q3": q, "sov3": s}
+    per_chain = [{"id": c.id, "n_residues": c.n, "q8": q8_of.get(id(c)), "q3": q, "sov3": s,
+                  "n_residues8": 0 if c.t8 is None else int(c.t8.size),
+                  "correct8": 0 if c.t8 is None else int((c.t8 == c.p8).sum())}
                  for c, q, s in zip(chains, q3_chain, sov_chain)]
     out = {
         "n_chains": len(chains), "n_residues": int(t3.size),

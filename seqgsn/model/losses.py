@@ -34,7 +34,9 @@ def label_nll(logits: torch.Tensor, y8: torch.Tensor, y3: torch.Tensor, weight: 
 
 def x_nll(x_logits: torch.Tensor, tokens: torch.Tensor, where: torch.Tensor):
     """Hybrid x-term: NLL of the original residue at corrupted positions. -> (sum, count)."""
-    logp = F.log_softmax(x_logits, -1)
+    # float32: under CPU bf16 autocast the x head's logits, their log_softmax and the sum over
+    # thousands of residues would stay bfloat16 (the logged x-term moved in steps of 0.0156)
+    logp = F.log_softmax(x_logits.float(), -1)
     t = tokens.clamp_max(x_logits.shape[-1] - 1)
     nll = -logp.gather(-1, t.unsqueeze(-1)).squeeze(-1)
     w = where.to(nll.dtype)

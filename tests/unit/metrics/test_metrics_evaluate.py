@@ -23,6 +23,7 @@ def test_counts_and_accuracies(toy):
     assert m["q3_chain_mean"] == pytest.approx((1 + 4 / 5) / 2)
     assert [c["id"] for c in m["per_chain"]] == ["A", "B"]
     assert m["per_chain"][1]["q8"] == pytest.approx(0.8)
+    assert [(c["correct8"], c["n_residues8"]) for c in m["per_chain"]] == [(6, 8), (4, 5)]
 
 
 def test_sov_weighted_and_chain_mean(toy):
@@ -101,6 +102,7 @@ def test_ss3_only_reference(toy):
     assert m["q8"] == pytest.approx(6 / 8) and m["q8_chain_mean"] == pytest.approx(6 / 8)
     assert m["q3"] == pytest.approx(12 / 13)
     assert m["per_chain"][1]["q8"] is None
+    assert (m["per_chain"][1]["correct8"], m["per_chain"][1]["n_residues8"]) == (0, 0)
     assert sum(v["support"] for v in m["per_class"]["ss8"].values()) == 8
     assert sum(map(sum, m["confusion8"])) == 8 and sum(map(sum, m["confusion3"])) == 13
     assert sum(b["count"] for b in m["calibration"]["reliability"]) == 8

@@ -179,3 +179,16 @@ def test_crf_draws_are_conditioned_on_clamped_labels(tiny_cfg):
             near[clamped] += int((out.samples[-1][:, [14, 16]] == 3).sum())
     # with T favouring runs, the neighbours of a clamped E are E far more often than without it
     assert near[True] > 2 * near[False] + 5
+
+
+def test_x_term_is_float32_under_bf16_autocast():
+    from seqgsn.model.losses import x_nll
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 300, 21, generator=g).to(torch.bfloat16)
+    tokens = torch.randint(0, 20, (2, 300), generator=g)
+    where = torch.ones(2, 300, dtype=torch.bool)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        s, n = x_nll(logits, tokens, where)
+    ref = -torch.log_softmax(logits.float(), -1).gather(-1, tokens.unsqueeze(-1)).sum()
+    assert s.dtype == torch.float32 and float(n) == 600
+    assert abs(float(s) - float(ref)) < 1e-3 * float(ref)
