@@ -19,7 +19,7 @@ from .checkpoint import load_model_file
 from .config import ChainConfig, Config
 from .data import length_batches
 from .decode import chain_marginals, chain_samples, chain_step_probs, clamp_tensors
-from .errors import LabelMismatchError
+from .errors import ConfigError, LabelMismatchError
 from .features import FeatureSpec, featurize
 from .heap import release_free_memory
 from .records import Prediction, Record
@@ -126,6 +126,10 @@ class Predictor:
         sampler: 'independent' | 'crf' (see ``ChainConfig.sampler``); None = the model's."""
         burn_in = self.chain.burn_in if burn_in is None else burn_in
         sampler = sampler or self.chain.sampler
+        if sampler == "crf" and not self.cfg.model.label_pairwise:
+            raise ConfigError("sampler 'crf' needs a model with CRF pairwise potentials "
+                              "(model.label_pairwise); use the independent sampler with this model",
+                              file=self.path)
         out: List[Optional[Prediction]] = [None] * len(records)
         for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
             s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, seed=seed + 7919 * bi,

@@ -133,9 +133,14 @@ def test_sample_with_the_crf_sampler_gives_fewer_label_changes(tmp_path, tiny_pa
         assert len(rows) == 5 and all(len(s) == len(x["sequence"]) for x in rows for s in x["samples"])
         runs[sampler] = sum(_changes(s) for x in rows for s in x["samples"])
     assert runs["crf"] < runs["independent"]
-    # the model's default sampler is crf; a model without pairwise potentials refuses it
     r = cli("sample", EX / "proteins.fasta", "-n", 1, "--sampler", "gibbs")
     assert r.exit_code == 2
+
+
+def test_crf_sampler_with_a_model_without_pairwise_terms_is_a_usage_error(tmp_path, tiny_model_file):
+    out = tmp_path / "s.jsonl"
+    r = cli("sample", EX / "proteins.fasta", "-n", 1, "--sampler", "crf", "--model", tiny_model_file, "-o", out)
+    assert r.exit_code == 2 and "label_pairwise" in r.output and not out.exists()
 
 
 def test_clamp_option(tmp_path, tiny_model_file):
