@@ -26,6 +26,7 @@ from .model.gsn import SeqGSN
 
 
 def _unaries(model: SeqGSN, examples: List[Example], chain: ChainConfig, seed: int) -> list:
+    """The prediction chain's step logits after burn-in, per batch: [(u [B, L, 8], mask, y8, y3)]."""
     units = []
     with torch.no_grad():
         for bi, idx in enumerate(length_batches([len(e) for e in examples], chain.batch_residues)):
@@ -98,7 +99,7 @@ def segment_w1(model: SeqGSN, examples: List[Example], chain: ChainConfig, *, n:
 def fit_pairwise(model: SeqGSN, examples: List[Example], chain: ChainConfig, *, iters: int,
                  lr: float, matched_iters: int = 0, val_samples: int = 0, seed: int = 0,
                  log: Callable[[str], None] = print) -> dict:
-    """Fit ``model.pairwise`` and ``model.unary_scale`` in place. -> metrics dict.
+    """Fit the CRF (``model.pairwise``, ``early_exit``, ``unary_scale``) in place. -> metrics dict.
 
     Stage 1 (``iters``): T, early exits E and s by ML of the CRF on the scaled logits. Stage 2
     (``matched_iters``, when ``chain.match_iters`` > 0): T and E by ML of the marginal-matched
