@@ -118,6 +118,15 @@ class Predictor:
                 out[i] = probs[:, j, :len(records[i].seq)].astype(np.float32)
         return out
 
+    def resolve_sampler(self, sampler: Optional[str] = None) -> str:
+        """The sampler to use (None = the model's); ConfigError if this model cannot run it."""
+        sampler = sampler or self.chain.sampler
+        if sampler == "crf" and not self.cfg.model.label_pairwise:
+            raise ConfigError("sampler 'crf' needs a model with CRF pairwise potentials "
+                              "(model.label_pairwise); use the independent sampler with this model",
+                              file=self.path)
+        return sampler
+
     def sample(self, records: Sequence[Record], *, n: int, burn_in: Optional[int] = None, thin: int = 1,
                seed: int = 0, clamps: Optional[Dict[str, str]] = None,
                sampler: Optional[str] = None) -> List[Prediction]:
@@ -125,11 +134,7 @@ class Predictor:
 
         sampler: 'independent' | 'crf' (see ``ChainConfig.sampler``); None = the model's."""
         burn_in = self.chain.burn_in if burn_in is None else burn_in
-        sampler = sampler or self.chain.sampler
-        if sampler == "crf" and not self.cfg.model.label_pairwise:
-            raise ConfigError("sampler 'crf' needs a model with CRF pairwise potentials "
-                              "(model.label_pairwise); use the independent sampler with this model",
-                              file=self.path)
+        sampler = self.resolve_sampler(sampler)
         out: List[Optional[Prediction]] = [None] * len(records)
         for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
             s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, seed=seed + 7919 * bi,

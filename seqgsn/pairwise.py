@@ -19,24 +19,24 @@ import torch
 from .alphabet import SS8_TO_SS3_INDEX
 from .config import ChainConfig
 from .data import Example, collate, length_batches
-from .decode import _autocast, _gen, _state_dtype, chain_samples
+from .decode import chain_samples, chain_step_probs
 from .metrics import segments, wasserstein1
 from .model import crf
 from .model.gsn import SeqGSN
 
 
 def _unaries(model: SeqGSN, examples: List[Example], chain: ChainConfig, seed: int) -> list:
-    """The prediction chain's step logits after burn-in, per batch: [(u [B, L, 8], mask, y8, y3)]."""
+    """The prediction chain's steps after burn-in, per batch: [(u [B, L, 8], mask, y8, y3)].
+
+    u = log p_t: the step's logits up to a per-residue constant, which no CRF distribution sees."""
     units = []
-    with torch.no_grad():
-        for bi, idx in enumerate(length_batches([len(e) for e in examples], chain.batch_residues)):
-            b = collate([examples[i] for i in idx])
-            with _autocast(chain.precision):
-                out = model.run_chain(b["tokens"], b["mask"], chain.steps, profile=b.get("profile"),
-                                      noisy=chain.noise, gen=_gen(seed + 7919 * bi),
-                                      state_dtype=_state_dtype(chain.precision))
-            for lg in out.step_logits[chain.burn_in:]:
-                units.append((lg.float().clone(), b["mask"], b["y8"], b["y3"]))     # [B, L, 8], ...
+    for bi, idx in enumerate(length_batches([len(e) for e in examples], chain.batch_residues)):
+        b = collate([examples[i] for i in idx])
+        probs = chain_step_probs(model, b, steps=chain.steps, noisy=chain.noise, seed=seed + 7919 * bi,
+                                 precision=chain.precision)                      # [steps, B, L, 8]
+        for p in probs[chain.burn_in:]:
+            # clone() leaves inference mode: the fit multiplies these by a trained scale
+            units.append((torch.log(p.clamp_min(1e-30)).clone(), b["mask"], b["y8"], b["y3"]))
     return units
 
 

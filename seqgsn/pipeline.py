@@ -376,11 +376,8 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
     """
     opts = opts or RunOptions()
     opts.validate()
-    model_cfg = getattr(getattr(predictor, "cfg", None), "model", None)
-    if opts.mode == "sample" and opts.sampler == "crf" and model_cfg is not None \
-            and not model_cfg.label_pairwise:      # a usage error, not one per record
-        raise ConfigError("sampler 'crf' needs a model with CRF pairwise potentials (model.label_pairwise); "
-                          "use --sampler independent with this model", file=_model_id(predictor))
+    if opts.mode == "sample" and hasattr(predictor, "resolve_sampler"):
+        predictor.resolve_sampler(opts.sampler)    # a usage error up front, not one per record
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
     if progress is None:

@@ -22,7 +22,8 @@ left-aligned. All recursions run in float32 in log space; forbidden transitions 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from functools import cached_property, lru_cache
+from typing import Optional
 
 import torch
 
@@ -37,17 +38,19 @@ class StateSpace:
     def n_labels(self) -> int:
         return len(self.durations)
 
-    @property
+    # The index tensors are built once per space (the recursions ask for them on every call).
+    @cached_property
     def label(self) -> torch.Tensor:
         """[S] label of each state; states of label k are (k,1)..(k,D_k), in label order."""
         return torch.repeat_interleave(torch.arange(self.n_labels), torch.tensor(self.durations))
 
-    @property
+    @cached_property
     def first(self) -> torch.Tensor:
         """[K] index of state (k, 1)."""
         return torch.cumsum(torch.tensor((0,) + tuple(self.durations[:-1])), 0)
 
-    def init(self) -> torch.Tensor:
+    @cached_property
+    def start(self) -> torch.Tensor:
         """[S] log-potential of starting in each state: only (k, 1)."""
         out = torch.full((int(sum(self.durations)),), NEG)
         out[self.first] = 0.0
@@ -74,6 +77,7 @@ class StateSpace:
         return torch.stack(rows)                                              # [S, S]
 
 
+@lru_cache(maxsize=None)
 def plain(n_labels: int) -> StateSpace:
     return StateSpace((1,) * n_labels)
 
@@ -106,7 +110,7 @@ def log_partition(u, trans, mask, allowed=None, space: Optional[StateSpace] = No
     us, ts, space = _prep(u, trans, space)
     if allowed is not None:
         us = us.masked_fill(~allowed[..., space.label], NEG)
-    return torch.logsumexp(_forward(us, ts, mask, space.init())[-1], dim=1)
+    return torch.logsumexp(_forward(us, ts, mask, space.start)[-1], dim=1)
 
 
 def nll(u, trans, mask, y8, y3=None, groups=None, space: Optional[StateSpace] = None) -> tuple:
@@ -139,7 +143,7 @@ def sample(u: torch.Tensor, trans: torch.Tensor, mask: torch.Tensor, gen=None,
            space: Optional[StateSpace] = None) -> torch.Tensor:
     """One exact draw per chain (forward filtering, backward sampling). u [B, L, K] -> labels [B, L]."""
     us, ts, space = _prep(u, trans, space)
-    alpha = _forward(us, ts, mask, space.init())
+    alpha = _forward(us, ts, mask, space.start)
     B, L, _ = us.shape
     out = torch.empty(B, L, dtype=torch.long)
     s = _draw(alpha[-1], gen)
@@ -156,7 +160,7 @@ def marginals(u: torch.Tensor, trans: torch.Tensor, mask: torch.Tensor,
               space: Optional[StateSpace] = None) -> torch.Tensor:
     """Per-residue label marginals p(y_i = k | u) [B, L, K] (forward-backward over states)."""
     us, ts, space = _prep(u, trans, space)
-    alpha = _forward(us, ts, mask, space.init())
+    alpha = _forward(us, ts, mask, space.start)
     B, L, S = us.shape
     beta = [torch.zeros(B, S)]
     for i in range(L - 2, -1, -1):

@@ -75,15 +75,17 @@ class SeqGSN(nn.Module):
         """The CRF's state transition matrix [S, S] (``crf.StateSpace.transitions``)."""
         return self.crf_space.transitions(self.pairwise.float(), self.early_exit.float())
 
-    def crf_unary(self, logits, mask, match_iters: int = 0, match_step: float = 0.3):
+    def crf_unary(self, logits, mask, match_iters: int = 0, match_step: float = 0.3, trans=None):
         """Chain-step logits [B, L, 8] -> CRF unary potentials [B, L, 8] (float32).
 
         match_iters = 0: s * logits (the CRF fitted on top of the network). > 0: potentials whose
         CRF marginals equal the step's softmax (``crf.match_marginals``): every residue keeps the
-        reconstruction distribution walkback trained, and T only couples neighbours."""
+        reconstruction distribution walkback trained, and T only couples neighbours.
+        trans: ``crf_transitions()`` when the caller already has it."""
         if match_iters <= 0:
             return logits.float() * self.unary_scale.float()
-        return crf.match_marginals(F.log_softmax(logits.float(), -1), self.crf_transitions(), mask,
+        trans = self.crf_transitions() if trans is None else trans
+        return crf.match_marginals(F.log_softmax(logits.float(), -1), trans, mask,
                                    match_iters, match_step, self.crf_space)
 
     def context(self, tokens, mask, profile=None):
@@ -117,6 +119,8 @@ class SeqGSN(nn.Module):
         """
         if sampler == "crf" and not self.cfg.label_pairwise:
             raise ValueError("sampler 'crf' needs a model with label_pairwise")
+        # the CRF's state matrix is fixed along the chain: built once, not at every step
+        trans = self.crf_transitions() if sampler == "crf" else None
         sampling = sampling or self.cfg.label_sampling
         ctx_h1, ctx_y, m = self.context(tokens, mask, profile)
         if state_dtype is not None:
@@ -137,10 +141,10 @@ class SeqGSN(nn.Module):
             if with_x:
                 out.x_logits.append(self.reconstruct_x(hs[0]))
             if sampling == "sample" and noisy and sampler == "crf":
-                u = self.crf_unary(logits.transpose(1, 2), mask, match_iters, match_step)  # [B, L, 8]
+                u = self.crf_unary(logits.transpose(1, 2), mask, match_iters, match_step, trans)  # [B, L, 8]
                 if clamp is not None:   # the draw is conditioned on the known labels, not overwritten
                     u = torch.where(known.unsqueeze(-1) & (onehot.transpose(1, 2) == 0), crf.NEG, u)
-                idx = crf.sample(u, self.crf_transitions(), mask, gen, self.crf_space)
+                idx = crf.sample(u, trans, mask, gen, self.crf_space)
                 y = F.one_hot(idx, N_LABELS).transpose(1, 2).to(logits.dtype)   # [B, 8, L]
             elif sampling == "sample" and noisy:
                 y = sample_onehot(logits, gen)
