@@ -32,7 +32,7 @@ def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, noi
     with _autocast(precision):
         out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
                               clamp=clamp, noisy=noisy, gen=_gen(seed),
-                              state_dtype=_state_dtype(precision))
+                              state_dtype=_state_dtype(precision), final_state=False)
     probs = torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits[burn_in:]]).mean(0)
     if clamp is not None:
         known, lab = clamp

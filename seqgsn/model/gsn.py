@@ -103,7 +103,7 @@ class SeqGSN(nn.Module):
                   noisy: bool = True, sampling: Optional[str] = None, gen=None,
                   with_x: bool = False, state_dtype: Optional[torch.dtype] = None,
                   sampler: str = "independent", match_iters: int = 0,
-                  match_step: float = 0.3) -> ChainOutput:
+                  match_step: float = 0.3, final_state: bool = True) -> ChainOutput:
         """Unroll the chain.
 
         tokens [B, L] int, mask [B, L] bool; y0 [B, L, 8] initial label state (None = neutral zeros);
@@ -112,6 +112,9 @@ class SeqGSN(nn.Module):
         state_dtype: dtype of the chain's state and element-wise work (None = as computed). Prediction
         under bf16 autocast passes bfloat16 so the per-step noise, tanh and masking run in bf16
         instead of float32 with a cast before every convolution; training leaves it None.
+        final_state=False: the state after the last step is not needed (prediction reads only the
+        step logits), so the last step updates h1 only and draws no label state; the returned
+        logits are identical, and ``samples`` has one entry fewer.
         sampler: 'independent' draws each residue's label from its softmax (the chain walkback
         trains); 'crf' draws the whole label sequence from the linear-chain CRF
         (``label_pairwise`` models; forward filtering, backward sampling, ``seqgsn.model.crf``),
@@ -135,11 +138,14 @@ class SeqGSN(nn.Module):
             y = y * (1 - kn) + onehot * kn
         hs: List[Optional[torch.Tensor]] = [None] * len(self.cfg.hidden)
         out = ChainOutput([], [], [])
-        for _ in range(steps):
-            logits, hs = self.transition(y, hs, ctx_h1, ctx_y, m, noisy, gen)  # [B, 8, L]
+        for t in range(steps):
+            last = not final_state and t == steps - 1
+            logits, hs = self.transition(y, hs, ctx_h1, ctx_y, m, noisy, gen, upper=not last)  # [B, 8, L]
             out.step_logits.append(logits.transpose(1, 2))                  # [B, L, 8]
             if with_x:
                 out.x_logits.append(self.reconstruct_x(hs[0]))
+            if last:
+                break
             if sampling == "sample" and noisy and sampler == "crf":
                 u = self.crf_unary(logits.transpose(1, 2), mask, match_iters, match_step, trans)  # [B, L, 8]
                 if clamp is not None:   # the draw is conditioned on the known labels, not overwritten
@@ -150,10 +156,10 @@ class SeqGSN(nn.Module):
                 y = sample_onehot(logits, gen)
             else:
                 y = torch.softmax(logits, 1) if sampling == "mean" else \
-                    F.one_hot(logits.argmax(1), N_LABELS).transpose(1, 2).to(logits.dtype)
+                    F.one_hot(logits.max(1).indices, N_LABELS).transpose(1, 2).to(logits.dtype)
             if clamp is not None:
                 y = y * (1 - kn) + onehot * kn
-            out.samples.append(y.argmax(1))                                 # [B, L]
+            out.samples.append(y.max(1).indices)                            # [B, L] (argmax)
             if noisy:
                 y = corrupt_labels(y, self.cfg.label_corruption, self.cfg.label_corruption_p, gen)
                 if clamp is not None:  # known labels are never corrupted

@@ -62,9 +62,13 @@ class Transition(nn.Module):
             h = gaussian(h, self.noise_post, gen)
         return h * m
 
-    def forward(self, y_in, hs: List[Optional[torch.Tensor]], ctx_h1, ctx_y, m, noisy: bool, gen):
+    def forward(self, y_in, hs: List[Optional[torch.Tensor]], ctx_h1, ctx_y, m, noisy: bool, gen,
+                upper: bool = True):
         """y_in [B, K, L]; hs: previous [B, C_l, L] (None at t=0); ctx_* from x; m [B, 1, L].
 
+        upper=False updates h1 only (h2..hL keep their previous values): the chain's last step
+        when nothing reads the next state. The logits depend on h1 alone, and h1's noise is
+        drawn first, so they are the same as with the full update.
         Returns (logits_y [B, K, L], new hs).
         """
         L_ = len(self.hidden)
@@ -73,10 +77,10 @@ class Transition(nn.Module):
         if L_ > 1 and hs[1] is not None:
             pre = pre + self.w_h[0].down(hs[1])
         new.append(self._act(pre, m, noisy, gen))                          # h1_t
-        for l in range(1, L_):
+        for l in range(1, L_ if upper else 1):
             pre = self.w_h[l - 1].up(new[l - 1]) + self.b_h[l].to(new[0].dtype)           # [B, C_l, L]
             if l + 1 < L_ and hs[l + 1] is not None:
                 pre = pre + self.w_h[l].down(hs[l + 1])
             new.append(self._act(pre, m, noisy, gen))
         logits = self.w_y.down(new[0]) + ctx_y + self.b_y.to(ctx_y.dtype)                # [B, K, L]
-        return logits, new
+        return logits, new + list(hs[len(new):])

@@ -12,7 +12,7 @@ from seqgsn.errors import ConfigError, InvalidFastaError, SeqGSNError
 from seqgsn.io.fasta import iter_fasta
 from seqgsn.io.formats import FORMATS, format_prediction, file_header
 from seqgsn.io.problems import ProblemReport, read_problems
-from seqgsn.pipeline import RunOptions, chunk_seed, iter_chunks, run
+from seqgsn.pipeline import DEFAULT_CHUNK_RESIDUES, SAMPLE_MIN_CHUNK, RunOptions, chunk_seed, iter_chunks, run
 from seqgsn.records import Prediction, Record
 
 
@@ -322,3 +322,12 @@ def test_refuses_to_overwrite_the_input(tmp_path):
         with pytest.raises(ConfigError, match="overwrite the input"):
             run_quiet(StubPredictor(), src, **kw)
     assert src.read_bytes() == before
+
+
+def test_sample_chunks_shrink_with_n_but_not_below_a_few_chain_batches():
+    assert RunOptions(mode="predict", n=20).effective_chunk() == DEFAULT_CHUNK_RESIDUES
+    assert RunOptions(mode="sample", n=1).effective_chunk() == DEFAULT_CHUNK_RESIDUES
+    # large n: the CRF sampler's sequential forward-backward wants full batches, not n-times smaller ones
+    assert RunOptions(mode="sample", n=1000).effective_chunk() == SAMPLE_MIN_CHUNK
+    # an explicit small chunk size (tests, tight memory) is still honoured
+    assert RunOptions(mode="sample", n=20, chunk_residues=500).effective_chunk() == 500

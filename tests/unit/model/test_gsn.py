@@ -192,3 +192,18 @@ def test_x_term_is_float32_under_bf16_autocast():
     ref = -torch.log_softmax(logits.float(), -1).gather(-1, tokens.unsqueeze(-1)).sum()
     assert s.dtype == torch.float32 and float(n) == 600
     assert abs(float(s) - float(ref)) < 1e-3 * float(ref)
+
+
+def test_final_state_false_gives_the_same_logits_with_less_work(tiny_cfg):
+    """Prediction skips the last step's upper-layer update and label draw; the logits must not move."""
+    import dataclasses
+    torch.manual_seed(0)
+    m = SeqGSN(dataclasses.replace(tiny_cfg.model, hidden=(8, 8, 8))).eval()
+    tokens, mask, y8 = _batch()
+    clamp = (torch.rand(3, 17, generator=torch.Generator().manual_seed(2)) < 0.3) & mask, y8
+    for kw in ({}, {"clamp": clamp}):
+        full = m.run_chain(tokens, mask, 4, gen=torch.Generator().manual_seed(3), **kw)
+        lean = m.run_chain(tokens, mask, 4, gen=torch.Generator().manual_seed(3), final_state=False, **kw)
+        assert len(lean.step_logits) == 4 and len(lean.samples) == 3
+        for a, b in zip(full.step_logits, lean.step_logits):
+            assert torch.equal(a, b)
