@@ -62,8 +62,9 @@ def main():
     best = max(hist, key=lambda r: r.get("val_q8", -1)) if hist else {}
     metrics = {"validation": {k: best.get(k) for k in ("epoch", "val_q8", "val_q3", "minutes")},
                "cb513": cb, "train_minutes": hist[-1]["minutes"] if hist else None}
-    if (d.get("metrics") or {}).get("pairwise"):      # the CRF stage's own record (seqgsn.pairwise)
-        metrics["pairwise"] = d["metrics"]["pairwise"]
+    for stage in ("calibration", "pairwise"):          # the post-walkback stages' own records
+        if (d.get("metrics") or {}).get(stage):
+            metrics[stage] = d["metrics"][stage]
     if a.ablation_cb513:
         metrics["ablation_cb513"] = _summary(json.loads(a.ablation_cb513.read_text()))
         ah = _history(a.ablation_run) if a.ablation_run else []
@@ -115,6 +116,13 @@ def render_card(card: dict) -> str:
     v = m["validation"]
     lines += ["", f"Validation (held-out clusters of the training corpus), best epoch {v.get('epoch')}: "
                   f"Q8 {_pct(v.get('val_q8'))}, Q3 {_pct(v.get('val_q3'))}.", ""]
+    cal = m.get("calibration")
+    if cal:
+        lines += ["## Prediction temperature",
+                  f"Fitted after walkback on {cal.get('residues')} labelled validation residues (`seqgsn/calibration.py`): "
+                  f"T = {cal.get('temperature')}; validation NLL per residue {cal.get('nll_before', float('nan')):.4f} -> "
+                  f"{cal.get('nll_after', float('nan')):.4f}, ECE8 {cal.get('ece8_before', float('nan')):.4f} -> "
+                  f"{cal.get('ece8_after', float('nan')):.4f}.", ""]
     pw = m.get("pairwise")
     if pw:
         w = pw.get("val_segment_w1") or {}

@@ -91,8 +91,8 @@ class Predictor:
         out: List[Optional[Prediction]] = [None] * len(records)
         for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
             prob = chain_marginals(self.model, batch, steps=steps, burn_in=burn_in, noisy=noisy,
-                                   seed=seed + 7919 * bi, clamp=clamp,
-                                   precision=self.chain.precision).numpy()
+                                   seed=seed + 7919 * bi, clamp=clamp, precision=self.chain.precision,
+                                   temperature=self.chain.temperature).numpy()
             for j, i in enumerate(idx):
                 r = records[i]
                 p = prob[j, :len(r.seq)].astype(np.float32)
@@ -105,8 +105,9 @@ class Predictor:
                     clamps: Optional[Dict[str, str]] = None) -> List[np.ndarray]:
         """Per record, float32 [steps, L, 8]: the label distribution of every chain step.
 
-        Same batches and seeds as :meth:`predict`, so ``trace[b:].mean(0)`` equals
-        ``predict(steps=steps, burn_in=b)``'s ``prob8`` (before clamped rows are set to one-hot).
+        Same batches and seeds as :meth:`predict`, so with ``chain.temperature`` 1 ``trace[b:].mean(0)``
+        equals ``predict(steps=steps, burn_in=b)``'s ``prob8`` (before clamped rows are set to one-hot);
+        the trace itself is never temperature-scaled (it is what the chain samples from).
         For chain diagnostics: accuracy or marginals against the number of steps."""
         steps = steps or self.chain.steps
         noisy = self.chain.noise if noisy is None else noisy

@@ -81,6 +81,8 @@ class ChainConfig:
     match_iters: int = 8                         # crf: IPF steps pinning each residue's marginal to the
                                                  # step's softmax (0 = plain CRF on scaled logits)
     match_step: float = 0.3                      # IPF damping (undamped simultaneous updates diverge)
+    temperature: float = 1.0                     # prediction: mean of softmax(z_t / T) over steps
+                                                 # (seqgsn.calibration; fitted when train.calibrate)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class TrainConfig:
     pairwise_matched_iters: int = 20             # then: ML of T under marginal matching (chain.match_*)
     pairwise_val_samples: int = 5                # then: crf samples per validation chain for the
                                                  # segment-length W1 recorded in the model (0 = skip)
+    calibrate: bool = False                      # after walkback: fit chain.temperature on validation
     checkpoint_every: int = 200                  # optimiser steps between resumable checkpoints
     log_every: int = 50
 
@@ -211,6 +214,8 @@ def validate(cfg: Config, source: str = "<config>") -> None:
         raise ConfigError(f"chain.sampler must be independent|crf, got {c.sampler!r}", file=source)
     if len(m.crf_durations) != 8 or any(d < 1 for d in m.crf_durations):
         raise ConfigError("model.crf_durations needs 8 values >= 1 (order H G I E B T S C)", file=source)
+    if not c.temperature > 0:
+        raise ConfigError(f"chain.temperature must be > 0, got {c.temperature}", file=source)
     if c.match_iters < 0 or not 0.0 < c.match_step <= 1.0:
         raise ConfigError("need chain.match_iters >= 0 and 0 < chain.match_step <= 1", file=source)
     if c.sampler == "crf" and not m.label_pairwise:

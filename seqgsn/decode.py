@@ -27,13 +27,16 @@ def _state_dtype(precision: str):
 
 @torch.inference_mode()
 def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, noisy: bool = True,
-                    seed: int = 0, clamp=None, precision: str = "fp32") -> torch.Tensor:
-    """-> prob8 [B, L, 8] float32: mean of step distributions t = burn_in+1..steps (clamped rows one-hot)."""
+                    seed: int = 0, clamp=None, precision: str = "fp32",
+                    temperature: float = 1.0) -> torch.Tensor:
+    """-> prob8 [B, L, 8] float32: mean of step distributions softmax(z_t / temperature),
+    t = burn_in+1..steps (clamped rows one-hot). temperature: ``seqgsn.calibration``."""
     with _autocast(precision):
         out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
                               clamp=clamp, noisy=noisy, gen=_gen(seed),
                               state_dtype=_state_dtype(precision), final_state=False)
-    probs = torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits[burn_in:]]).mean(0)
+    probs = torch.stack([torch.softmax(lg.float() / temperature, -1)
+                         for lg in out.step_logits[burn_in:]]).mean(0)
     if clamp is not None:
         known, lab = clamp
         onehot = torch.nn.functional.one_hot(lab.clamp_min(0), probs.shape[-1]).to(probs.dtype)

@@ -12,6 +12,7 @@ epoch end), model.pt (best validation Q8, a model file: ``seqgsn.checkpoint``).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -23,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from .alphabet import MASK, SS8, SS8_TO_SS3_INDEX
+from .calibration import fit_temperature
 from .checkpoint import read_dict, save_dict, save_model
 from .config import Config, config_to_dict, dump_config
 from .data import Example, collate, iterate_batches, length_batches
@@ -36,9 +38,11 @@ from .pairwise import fit_pairwise
 
 # Settings that only shape the post-walkback CRF stage (seqgsn.pairwise): a finished run can be
 # resumed with them changed, and then only that stage runs again.
-STAGE_KEYS = {("model", "crf_durations"), ("chain", "sampler"), ("chain", "match_iters"),
-              ("chain", "match_step"), ("train", "pairwise_iters"), ("train", "pairwise_lr"),
-              ("train", "pairwise_matched_iters"), ("train", "pairwise_val_samples")}
+CRF_KEYS = {("model", "crf_durations"), ("chain", "sampler"), ("chain", "match_iters"),
+            ("chain", "match_step"), ("train", "pairwise_iters"), ("train", "pairwise_lr"),
+            ("train", "pairwise_matched_iters"), ("train", "pairwise_val_samples")}
+CALIBRATION_KEYS = {("train", "calibrate"), ("chain", "temperature")}
+STAGE_KEYS = CRF_KEYS | CALIBRATION_KEYS
 
 
 def _walkback_config(d: dict) -> dict:
@@ -219,6 +223,35 @@ class Trainer:
             setattr(self, k, d[k])
         self.history = json.loads(d["history"])
 
+    def _stage_done(self, keys, metric: str) -> bool:
+        """model.pt already holds this stage's result, fitted with the same settings as now."""
+        d = read_dict(self.run_dir / "model.pt")
+        now, then = config_to_dict(self.cfg), d.get("config") or {}
+        return metric in (d.get("metrics") or {}) and \
+            all(then.get(sec, {}).get(k) == now[sec][k] for sec, k in keys)
+
+    def fit_calibration(self) -> dict:
+        """Fit the prediction temperature (``seqgsn.calibration``) of the best model on the validation
+        chains; model.pt and config.yaml are rewritten with ``chain.temperature`` set to it."""
+        path = self.run_dir / "model.pt"
+        d = read_dict(path)
+        model = SeqGSN(self.cfg.model)
+        _load_walkback(model, d["state_dict"], path)
+        examples = self.val_ex or self.train_ex
+        if not self.val_ex:
+            self.log("[calibrate] no validation chains: fitting on the training chains (over-confident)")
+        res = fit_temperature(model, examples, self.cfg.chain, seed=self.cfg.train.seed)
+        self.cfg = dataclasses.replace(self.cfg, chain=dataclasses.replace(self.cfg.chain,
+                                                                           temperature=res["temperature"]))
+        metrics = dict(d.get("metrics") or {})
+        metrics["calibration"] = res
+        save_model(path, model, self.cfg, metrics=metrics, meta=d.get("meta"))
+        with atomic_write(self.run_dir / "config.yaml") as fh:
+            fh.write(dump_config(self.cfg))
+        self.log(f"[calibrate] temperature {res['temperature']:.3f}: validation NLL {res['nll_before']:.4f} -> "
+                 f"{res['nll_after']:.4f}, ECE8 {res['ece8_before']:.4f} -> {res['ece8_after']:.4f}")
+        return res
+
     def fit_structured(self) -> dict:
         """Fit the best model's CRF reconstruction (``seqgsn.pairwise``) on the validation chains
         and rewrite model.pt with it. Idempotent: the fit restarts from T = 0, s = 1."""
@@ -310,7 +343,14 @@ class Trainer:
                 break
         summary = {"best_epoch": self.best_epoch, "best_val_q8": self.best, "epochs_run": self.epoch,
                    "global_step": self.global_step, "minutes": round(self.elapsed / 60, 2), "stop": stop_reason}
-        if self.cfg.model.label_pairwise and (self.run_dir / "model.pt").exists():
-            summary["pairwise"] = self.fit_structured()
+        have_model = (self.run_dir / "model.pt").exists()
+        if self.cfg.train.calibrate and have_model:
+            summary["calibration"] = self.fit_calibration()
+        if self.cfg.model.label_pairwise and have_model:
+            if resume and self._stage_done(CRF_KEYS, "pairwise"):
+                self.log("[pairwise] model.pt already has a CRF fitted with these settings: kept")
+                summary["pairwise"] = read_dict(self.run_dir / "model.pt")["metrics"]["pairwise"]
+            else:
+                summary["pairwise"] = self.fit_structured()
         self.log(f"[train] done: {summary}")
         return summary

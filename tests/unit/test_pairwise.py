@@ -91,3 +91,17 @@ def test_a_finished_run_resumes_with_new_crf_stage_settings_only(tmp_path):
     bad = replace(cfg, train=replace(cfg.train, lr=1e-4))
     with pytest.raises(CheckpointError, match="config differs"):
         Trainer(bad, tmp_path, train, val, log=lambda m: None).fit(resume=True)
+
+
+def test_resuming_for_calibration_keeps_an_already_fitted_crf(tmp_path):
+    cfg = _cfg()
+    train, val = _segment_examples(20, 5), _segment_examples(6, 6)
+    Trainer(cfg, tmp_path, train, val, log=lambda m: None).fit()
+    before, _, d0 = load_model_file(tmp_path / "model.pt")
+    logs = []
+    cfg2 = replace(cfg, train=replace(cfg.train, calibrate=True))
+    Trainer(cfg2, tmp_path, train, val, log=logs.append).fit(resume=True)
+    after, cfg_after, d = load_model_file(tmp_path / "model.pt")
+    assert any("already has a CRF" in m for m in logs)
+    assert torch.equal(after.pairwise, before.pairwise) and d["metrics"]["pairwise"] == d0["metrics"]["pairwise"]
+    assert "calibration" in d["metrics"] and cfg_after.chain.temperature == d["metrics"]["calibration"]["temperature"]
