@@ -36,8 +36,9 @@ from .model.losses import label_nll, x_nll
 from .pairwise import fit_pairwise
 
 
-# Settings that only shape the post-walkback CRF stage (seqgsn.pairwise): a finished run can be
-# resumed with them changed, and then only that stage runs again.
+# Settings that only shape the post-walkback stages, the prediction temperature (seqgsn.calibration)
+# and the CRF sampler (seqgsn.pairwise): a finished run can be resumed with them changed, and then only
+# those stages run again (the CRF only when its own settings changed).
 CRF_KEYS = {("model", "crf_durations"), ("chain", "sampler"), ("chain", "match_iters"),
             ("chain", "match_step"), ("train", "pairwise_iters"), ("train", "pairwise_lr"),
             ("train", "pairwise_matched_iters"), ("train", "pairwise_val_samples")}
