@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 from .config import ChainConfig
-from .data import Example, collate, length_batches
-from .decode import chain_step_probs
+from .data import Example, example_batches
+from .decode import chain_step_log_probs
 from .metrics.calibration import expected_calibration_error
 from .model.gsn import SeqGSN
 from .model.losses import log_prob3
@@ -30,13 +30,9 @@ from .model.losses import log_prob3
 def _steps(model: SeqGSN, examples: List[Example], chain: ChainConfig, seed: int) -> list:
     """Per batch: (log p_t [S, N, 8] of the steps after burn-in, y8 [N], y3 [N]) over labelled residues."""
     units = []
-    for bi, idx in enumerate(length_batches([len(e) for e in examples], chain.batch_residues)):
-        b = collate([examples[i] for i in idx])
-        probs = chain_step_probs(model, b, steps=chain.steps, noisy=chain.noise, seed=seed + 7919 * bi,
-                                 precision=chain.precision)[chain.burn_in:]        # [S, B, L, 8]
+    for logp, b in chain_step_log_probs(model, example_batches(examples, chain.batch_residues), chain, seed):
         keep = b["mask"] & ((b["y8"] >= 0) | (b["y3"] >= 0))                      # [B, L]
-        # log p_t is z_t up to a per-residue constant, which softmax(z / T) does not see once scaled
-        units.append((torch.log(probs[:, keep].clamp_min(1e-30)), b["y8"][keep], b["y3"][keep]))
+        units.append((logp[:, keep], b["y8"][keep], b["y3"][keep]))
     return units
 
 

@@ -99,6 +99,13 @@ def length_batches(lengths, batch_residues: int, rng: Optional[np.random.Generat
     return batches
 
 
+def example_batches(examples: List[Example], batch_residues: int) -> Iterator[dict]:
+    """Collated batches of ``examples`` (uncropped), sorted by length, in a fixed order: for
+    validation and the post-walkback stages, which seed each batch by its index."""
+    for idx in length_batches([len(e) for e in examples], batch_residues):
+        yield collate([examples[i] for i in idx])
+
+
 def iterate_batches(examples: List[Example], batch_residues: int, max_len: int,
                     rng: np.random.Generator) -> Iterator[dict]:
     cropped = [crop(e, max_len, rng) for e in examples]

@@ -5,10 +5,11 @@ the label distributions of chain steps after burn-in b, from the neutral start.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, Iterator, Optional
 
 import torch
 
+from .config import ChainConfig
 from .model.gsn import SeqGSN
 
 
@@ -56,6 +57,19 @@ def chain_step_probs(model: SeqGSN, batch: dict, *, steps: int, noisy: bool = Tr
                               clamp=clamp, noisy=noisy, gen=_gen(seed),
                               state_dtype=_state_dtype(precision))
     return torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits])
+
+
+def chain_step_log_probs(model: SeqGSN, batches: Iterable[dict], chain: ChainConfig,
+                         seed: int) -> Iterator[tuple]:
+    """Per batch: (log p_t [S, B, L, 8] of the prediction chain's steps after burn-in, batch).
+
+    The batch with index bi is seeded ``seed + 7919 * bi`` (as ``Predictor.predict``). log p_t is
+    the step's logits up to a per-residue constant, which neither a temperature-scaled softmax nor
+    a CRF sees. Cloned out of inference mode: the fits multiply them by trained parameters."""
+    for bi, b in enumerate(batches):
+        probs = chain_step_probs(model, b, steps=chain.steps, noisy=chain.noise, seed=seed + 7919 * bi,
+                                 precision=chain.precision)[chain.burn_in:]        # [S, B, L, 8]
+        yield torch.log(probs.clamp_min(1e-30)).clone(), b
 
 
 @torch.inference_mode()

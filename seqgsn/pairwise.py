@@ -18,26 +18,19 @@ import torch
 
 from .alphabet import SS8_TO_SS3_INDEX
 from .config import ChainConfig
-from .data import Example, collate, length_batches
-from .decode import chain_samples, chain_step_probs
+from .data import Example, example_batches
+from .decode import chain_samples, chain_step_log_probs
 from .metrics import segments, wasserstein1
 from .model import crf
 from .model.gsn import SeqGSN
 
 
 def _unaries(model: SeqGSN, examples: List[Example], chain: ChainConfig, seed: int) -> list:
-    """The prediction chain's steps after burn-in, per batch: [(u [B, L, 8], mask, y8, y3)].
-
-    u = log p_t: the step's logits up to a per-residue constant, which no CRF distribution sees."""
-    units = []
-    for bi, idx in enumerate(length_batches([len(e) for e in examples], chain.batch_residues)):
-        b = collate([examples[i] for i in idx])
-        probs = chain_step_probs(model, b, steps=chain.steps, noisy=chain.noise, seed=seed + 7919 * bi,
-                                 precision=chain.precision)                      # [steps, B, L, 8]
-        for p in probs[chain.burn_in:]:
-            # clone() leaves inference mode: the fit multiplies these by a trained scale
-            units.append((torch.log(p.clamp_min(1e-30)).clone(), b["mask"], b["y8"], b["y3"]))
-    return units
+    """The prediction chain's steps after burn-in, one unit per step and batch: [(u [B, L, 8], mask,
+    y8, y3)], u = log p_t (``decode.chain_step_log_probs``)."""
+    batches = example_batches(examples, chain.batch_residues)
+    return [(u, b["mask"], b["y8"], b["y3"])
+            for logp, b in chain_step_log_probs(model, batches, chain, seed) for u in logp]
 
 
 def _adam(params, units, n_total, unary, model, iters, lr, log, tag) -> tuple:
@@ -80,8 +73,7 @@ def segment_w1(model: SeqGSN, examples: List[Example], chain: ChainConfig, *, n:
     and those of the chains' labels, over their labelled residues (as ``generative.sample_experiment``)."""
     got = {"H": [], "E": []}
     ref = {"H": [], "E": []}
-    for bi, idx in enumerate(length_batches([len(e) for e in examples], chain.batch_residues)):
-        b = collate([examples[i] for i in idx])
+    for bi, b in enumerate(example_batches(examples, chain.batch_residues)):
         s = chain_samples(model, b, n=n, burn_in=chain.burn_in, seed=seed + 7919 * bi,
                           precision=chain.precision, sampler="crf", match_iters=chain.match_iters,
                           match_step=chain.match_step)                     # [n, B, L]

@@ -106,8 +106,8 @@ class RunOptions:
 
     def effective_chunk(self) -> int:
         # Sample output grows with n: keep residues x samples per chunk near the budget, but not below
-        # one chain batch (SAMPLE_MIN_CHUNK): the CRF sampler's forward-backward is sequential along the
-        # sequence, so many small batches cost more than the output they save (n = 20 on CB513: 2.1x).
+        # SAMPLE_MIN_CHUNK (four chain batches): the CRF sampler's forward-backward is sequential along
+        # the sequence, so many small batches cost more than the output they save (n = 20 on CB513: 1.9x).
         if self.mode != "sample":
             return self.chunk_residues
         return max(1, self.chunk_residues // self.n, min(self.chunk_residues, SAMPLE_MIN_CHUNK))

@@ -27,7 +27,7 @@ from .alphabet import MASK, SS8, SS8_TO_SS3_INDEX
 from .calibration import fit_temperature
 from .checkpoint import read_dict, save_dict, save_model
 from .config import Config, config_to_dict, dump_config
-from .data import Example, collate, iterate_batches, length_batches
+from .data import Example, example_batches, iterate_batches, length_batches
 from .decode import chain_marginals
 from .errors import CheckpointError
 from .io.atomic import atomic_write
@@ -185,8 +185,7 @@ class Trainer:
         self.model.eval()
         ch = self.cfg.chain
         c8 = c3 = n8 = n3 = 0
-        for bi, idx in enumerate(length_batches([len(e) for e in self.val_ex], ch.batch_residues)):
-            batch = collate([self.val_ex[i] for i in idx])
+        for bi, batch in enumerate(example_batches(self.val_ex, ch.batch_residues)):
             p = chain_marginals(self.model, batch, steps=ch.steps, burn_in=ch.burn_in, noisy=ch.noise,
                                 seed=1000 + bi, precision=ch.precision)
             pred8 = p.argmax(-1)
