@@ -44,14 +44,31 @@ def _read(entry: str, fmt: str = "") -> list:
     return read_corpus(p, format=fmt or None, **opts)
 
 
-def _fingerprint(*parts) -> str:
+def _digest(path: Path) -> str:
+    """sha256 of a file's bytes, or of a folder's files (relative names and bytes, sorted).
+
+    Content, not mtime: a data folder that is copied or re-mounted keeps its caches, and a
+    file edited within the same second with the same size does not reuse a stale one.
+    """
     h = hashlib.sha256()
-    for p in parts:
+    files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+    for f in files:
+        h.update(str(f.relative_to(path) if path.is_dir() else "").encode() + b"\0")
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def _fingerprint(*parts) -> str:
+    """Cache key of JSON-able parts; a Path (also inside a list) counts by its content."""
+    def plain(p):
         if isinstance(p, Path) and p.exists():
-            st = p.stat()
-            h.update(f"{p.resolve()}:{st.st_size}:{int(st.st_mtime)}".encode())
-        else:
-            h.update(json.dumps(p, sort_keys=True, default=str).encode())
+            return {"content": _digest(p)}
+        if isinstance(p, (list, tuple)):
+            return [plain(x) for x in p]
+        return p
+    h = hashlib.sha256(json.dumps([plain(p) for p in parts], sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
 
 
@@ -72,7 +89,7 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
         p, _ = parse_entry(entry)
         key = _fingerprint(p, entry, fmt, list(cfg.filter_against),
                            [parse_entry(t)[0] for t in cfg.filter_against],
-                           cfg.filter_identity, cfg.filter_coverage, "v1")
+                           cfg.filter_identity, cfg.filter_coverage, "v2")
         cached = cache_dir / f"filtered-{key}.sgc"
         recs = _read(entry, fmt)
         info_path = cached.with_suffix(".json")
