@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .config import DataConfig
+from .io.atomic import atomic_write
 from .io.corpus import read_corpus
 from .io.store import load_corpus, save_corpus
 from .paths import data_root
@@ -72,6 +73,12 @@ def _fingerprint(*parts) -> str:
     return h.hexdigest()[:16]
 
 
+def _write_json(path: Path, obj) -> None:
+    # atomic: two runs sharing a cache folder may build the same entry at once
+    with atomic_write(path) as f:
+        json.dump(obj, f)
+
+
 def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable = print) -> TrainData:
     from .redundancy import dedupe, filter_against, split_by_cluster
 
@@ -106,7 +113,7 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
             else:
                 kept, info = recs, {"entry": entry, "chains": len(recs), "removed": 0, "kept": len(recs)}
             save_corpus(kept, cached)
-            info_path.write_text(json.dumps(info))
+            _write_json(info_path, info)
             log(f"[data] {entry}: {len(recs)} chains, filter removed {info['removed']}, kept {len(kept)}")
         desc["corpora"].append(info)
         kept_all.extend(r for r in kept if len(r.seq) >= cfg.min_len)
@@ -125,7 +132,7 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
         else:
             train, val = split_by_cluster(kept_all, val_fraction=cfg.val_fraction, seed=seed,
                                           identity=cfg.val_cluster_identity)
-            split_file.write_text(json.dumps({"val": [r.id for r in val]}))
+            _write_json(split_file, {"val": [r.id for r in val]})
     else:
         train, val = kept_all, []
     unl = []
