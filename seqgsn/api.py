@@ -53,6 +53,11 @@ class Predictor:
         return self.cfg.chain
 
     @property
+    def uses_profiles(self) -> bool:
+        """True for a model trained with a profile block (``model.profile_dim`` > 0)."""
+        return self.spec.profile_dim > 0
+
+    @property
     def metrics(self) -> dict:
         return self.info.get("metrics", {})
 

@@ -85,6 +85,10 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
     p, opts = parse_entry(data_path)
     refs = read_corpus(p, format=fmt, **opts)
     refs = gen.select_chains(refs, max_chains, seed)
+    with_profiles = sum(r.profile is not None for r in refs)
+    if with_profiles and not model.uses_profiles:
+        click.echo(f"note: {with_profiles} of {len(refs)} chains in {data_path} carry profiles; this model "
+                   "reads sequence only, so they are not used", err=True)
     noisy = False if deterministic else None
     t0 = time.time()
     preds = model.predict([r.as_record() for r in refs], seed=seed, noisy=noisy)
@@ -104,6 +108,7 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
     m["chain"] = {"steps": model.chain.steps, "burn_in": model.chain.burn_in,
                   "noise": (not deterministic) and model.chain.noise, "seed": seed}
     m["predict_seconds"] = round(secs, 2)
+    m["profiles"] = {"chains_with_profiles": with_profiles, "used": model.uses_profiles}
     if clamp_fractions:
         m["clamping"] = _timed(gen.clamp_experiment, model, refs, clamp_fractions, clamp_modes, seed,
                                noisy=noisy)

@@ -68,3 +68,16 @@ def test_bad_clamp_fractions_is_a_usage_error(tiny_model_file, shared_data):
     assert r.exit_code == 2 and "fractions must be in (0, 1)" in r.output
     r = run("--model", tiny_model_file, "--data", shared_data / CB513, "--clamp-modes", "stripes")
     assert r.exit_code == 2 and "random and/or segments" in r.output
+
+
+def test_profiles_in_the_data_are_reported_as_unused_by_a_sequence_model(tiny_model_file, shared_data, tmp_path):
+    out = tmp_path / "m.json"
+    r = run("--model", tiny_model_file, "--data", shared_data / "casp10_casp11_h5" / "casp10.h5",
+            "--max-chains", 3, "--threads", 1, "--json", out)
+    assert r.exit_code == 0, r.output
+    assert "3 of 3 chains" in r.output and "carry profiles" in r.output and "not used" in r.output
+    assert json.loads(out.read_text())["profiles"] == {"chains_with_profiles": 3, "used": False}
+    r = run("--model", tiny_model_file, "--data", shared_data / CB513, "--max-chains", 2, "--threads", 1,
+            "--json", out)
+    assert "carry profiles" not in r.output
+    assert json.loads(out.read_text())["profiles"] == {"chains_with_profiles": 0, "used": False}
