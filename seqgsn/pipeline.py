@@ -48,6 +48,7 @@ from typing import IO, Dict, Iterable, Iterator, List, Optional, Protocol, Union
 
 from .errors import ConfigError, SeqGSNError
 from .io.atomic import atomic_write
+from .io.digest import file_sha256
 from .io.fasta import FastaReader, check_clamp, read_clamp_file
 from .io.formats import EXTENSIONS, FORMATS, SAMPLE_FORMATS, StreamWriter, file_header, \
     format_prediction, safe_filename
@@ -297,13 +298,7 @@ def _file_identity(path: Path) -> dict:
 
 
 def _file_sha(path) -> Optional[str]:
-    if path is None:
-        return None
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return None if path is None else file_sha256(path)
 
 
 def _check_resume(state: dict, expect: dict, progress_path: Path) -> None:

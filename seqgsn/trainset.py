@@ -18,6 +18,7 @@ import numpy as np
 from .config import DataConfig
 from .io.atomic import atomic_write
 from .io.corpus import read_corpus
+from .io.digest import file_sha256, update_from_file
 from .io.store import load_corpus, save_corpus
 from .paths import data_root
 
@@ -51,13 +52,12 @@ def _digest(path: Path) -> str:
     Content, not mtime: a data folder that is copied or re-mounted keeps its caches, and a
     file edited within the same second with the same size does not reuse a stale one.
     """
+    if not path.is_dir():
+        return file_sha256(path)
     h = hashlib.sha256()
-    files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
-    for f in files:
-        h.update(str(f.relative_to(path) if path.is_dir() else "").encode() + b"\0")
-        with open(f, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+    for f in sorted(f for f in path.rglob("*") if f.is_file()):
+        h.update(str(f.relative_to(path)).encode() + b"\0")
+        update_from_file(h, f)
     return h.hexdigest()
 
 
@@ -91,11 +91,11 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
             "filter_identity": cfg.filter_identity, "filter_coverage": cfg.filter_coverage,
             "filter_tool": "MMseqs2 (seqgsn.redundancy.filter_against)", "test_chains": len(tests)}
     kept_all: list = []
+    against = [parse_entry(t)[0] for t in cfg.filter_against]
     for i, entry in enumerate(cfg.train):
         fmt = cfg.train_formats[i] if i < len(cfg.train_formats) else ""
         p, _ = parse_entry(entry)
-        key = _fingerprint(p, entry, fmt, list(cfg.filter_against),
-                           [parse_entry(t)[0] for t in cfg.filter_against],
+        key = _fingerprint(p, entry, fmt, list(cfg.filter_against), against,
                            cfg.filter_identity, cfg.filter_coverage, "v2")
         cached = cache_dir / f"filtered-{key}.sgc"
         recs = _read(entry, fmt)
