@@ -18,8 +18,8 @@ import numpy as np
 
 import seqgsn
 from seqgsn.alphabet import decode_ss8
+from seqgsn.evaluation import evaluate
 from seqgsn.io.corpus import read_corpus
-from seqgsn.metrics import evaluate
 
 
 def average(per_model: list) -> list:

@@ -15,7 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
-from seqgsn.checkpoint import read_dict, save_dict, upgrade
+from seqgsn.model.checkpoint import read_dict, save_dict, upgrade
 
 KEYS = ("q8", "q3", "sov3", "q8_chain_mean", "q3_chain_mean", "n_chains", "n_residues")
 
@@ -119,7 +119,8 @@ def render_card(card: dict) -> str:
     cal = m.get("calibration")
     if cal:
         lines += ["## Prediction temperature",
-                  f"Fitted after walkback on {cal.get('residues')} labelled validation residues (`seqgsn/calibration.py`): "
+                  f"Fitted after walkback on {cal.get('residues')} labelled validation residues "
+                  "(`seqgsn/chain/temperature.py`): "
                   f"T = {cal.get('temperature')}; validation NLL per residue {cal.get('nll_before', float('nan')):.4f} -> "
                   f"{cal.get('nll_after', float('nan')):.4f}, ECE8 {cal.get('ece8_before', float('nan')):.4f} -> "
                   f"{cal.get('ece8_after', float('nan')):.4f}.", ""]

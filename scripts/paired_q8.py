@@ -5,7 +5,7 @@
         --data ../shared/data/prottrans_netsurfp2_csv/CB513_HHblits.csv
 
 Both models predict the same chains with their own default chain settings; only evaluated residues count,
-as counted by ``seqgsn.metrics.evaluate`` (its per-chain 8-state counts). The CI resamples chains with
+as counted by ``seqgsn.evaluation.evaluate`` (its per-chain 8-state counts). The CI resamples chains with
 replacement (2,000 draws, seeded), so residues of one chain move together. Prints; asserts nothing.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ import argparse
 import numpy as np
 
 import seqgsn
+from seqgsn.evaluation import evaluate
 from seqgsn.io.corpus import read_corpus
-from seqgsn.metrics import evaluate
 
 
 def correct_per_chain(model_path, refs) -> tuple[np.ndarray, np.ndarray]:

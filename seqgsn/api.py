@@ -4,6 +4,10 @@
     >>> model = seqgsn.load_model()                 # the bundled default model
     >>> preds = model.predict([seqgsn.Record("ubq", "MQIFVKTLTGKTITLEVEPSDTIENVKAKIQDKEGIPPDQQRLIFAGKQLEDGRTLSDYNIQKESTLHLVLRLRGG")])
     >>> preds[0].ss8, preds[0].ss3, preds[0].prob8.shape
+
+The other plain functions of the README's "Python API" are importable from here too (loaded on
+first use, so ``seqgsn predict`` does not pay for them): ``read_corpus`` (readers),
+``evaluate`` (metrics), ``filter_against`` (redundancy filter), ``run_training``.
 """
 from __future__ import annotations
 
@@ -15,13 +19,13 @@ import numpy as np
 import torch
 
 from .alphabet import SS8, decode_ss8, encode_ss8
-from .checkpoint import load_model_file
+from .chain.heap import release_free_memory
+from .chain.marginals import chain_marginals, chain_samples, chain_step_probs, clamp_tensors
 from .config import ChainConfig, Config
-from .data import length_batches
-from .decode import chain_marginals, chain_samples, chain_step_probs, clamp_tensors
+from .data.batches import length_batches
+from .data.features import FeatureSpec, featurize
 from .errors import ConfigError, LabelMismatchError
-from .features import FeatureSpec, featurize
-from .heap import release_free_memory
+from .model.checkpoint import load_model_file
 from .records import Prediction, Record
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "default.pt"
@@ -82,7 +86,7 @@ class Predictor:
                 batch["profile"] = prof
             clamp = clamp_tensors([cl[i] for i in idx], L) if cl else None
             yield idx, batch, clamp
-            # the previous batch's tensors are free now: bounded memory on long inputs (seqgsn/heap.py)
+            # the previous batch's tensors are free now: bounded memory on long inputs (seqgsn/chain/heap.py)
             release_free_memory()
 
     def predict(self, records: Sequence[Record], *, clamps: Optional[Dict[str, str]] = None,
@@ -172,3 +176,15 @@ def load_model(path=None, *, steps: Optional[int] = None, burn_in: Optional[int]
     if burn_in is not None:
         ch = replace(ch, burn_in=int(burn_in))
     return Predictor(model, replace(cfg, chain=ch), info, path)
+
+
+# name -> module: the other plain functions of the public API, imported on first access
+_LAZY = {"read_corpus": "seqgsn.io.corpus", "evaluate": "seqgsn.evaluation",
+         "filter_against": "seqgsn.data.redundancy", "run_training": "seqgsn.training"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -62,7 +62,7 @@ class ModelConfig:
     label_sampling: str = "sample"               # sample (GSN) | mean (deterministic marginal)
     x_corruption_p: float = 0.0                  # hybrid: residues masked in x (then reconstructed)
     label_pairwise: bool = False                 # structured reconstruction: a linear-chain CRF over y
-                                                 # (pairwise potentials fitted after training, seqgsn.pairwise)
+                                                 # (pairwise potentials fitted after training, seqgsn.chain.crf_fit)
     crf_durations: tuple = (1, 1, 1, 1, 1, 1, 1, 1)  # per label (H G I E B T S C): counter states with
                                                  # learned early-exit potentials (DSSP minimal lengths)
 
@@ -82,7 +82,7 @@ class ChainConfig:
                                                  # step's softmax (0 = plain CRF on scaled logits)
     match_step: float = 0.3                      # IPF damping (undamped simultaneous updates diverge)
     temperature: float = 1.0                     # prediction: mean of softmax(z_t / T) over steps
-                                                 # (seqgsn.calibration; fitted when train.calibrate)
+                                                 # (seqgsn.chain.temperature; fitted when train.calibrate)
 
 
 @dataclass(frozen=True)

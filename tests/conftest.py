@@ -40,7 +40,7 @@ def shared_data() -> Path:
 @pytest.fixture
 def tiny_model_file(tmp_path, tiny_cfg):
     """A model file with random weights (shape/IO tests only, not accuracy)."""
-    from seqgsn.checkpoint import save_model
+    from seqgsn.model.checkpoint import save_model
     from seqgsn.model.gsn import SeqGSN
     torch.manual_seed(0)
     m = SeqGSN(tiny_cfg.model)
@@ -57,7 +57,7 @@ def pytest_configure(config):
 def tiny_pairwise_model_file(tmp_path, tiny_cfg):
     """A random-weight model with CRF pairwise potentials that favour runs, sampler 'crf'."""
     from dataclasses import replace
-    from seqgsn.checkpoint import save_model
+    from seqgsn.model.checkpoint import save_model
     from seqgsn.model.gsn import SeqGSN
     cfg = replace(tiny_cfg, model=replace(tiny_cfg.model, label_pairwise=True),
                   chain=replace(tiny_cfg.chain, sampler="crf"))

@@ -1,6 +1,6 @@
 """``seqgsn data import | stats | from-structures``: wiring only.
 
-Library code: seqgsn.io.corpus (readers, stats), seqgsn.io.store, seqgsn.structures.
+Library code: seqgsn.io.corpus (readers, stats), seqgsn.io.store, seqgsn.data.structures.
 """
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def stats_cmd(src, fmt, split, as_json):
 def from_structures_cmd(src, out, chains, min_length, mkdssp):
     """Label every chain of the PDB/mmCIF file(s) in SRC with DSSP (mkdssp) and save a corpus."""
     from ..io.store import save_corpus
-    from ..structures import chains_from_structures
+    from ..data.structures import chains_from_structures
     want = None if chains is None else [c.strip() for c in chains.split(",") if c.strip()]
     recs, skipped = chains_from_structures(src, chains=want, min_length=min_length, mkdssp=mkdssp)
     for s in skipped:

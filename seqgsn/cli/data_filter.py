@@ -1,4 +1,4 @@
-"""``seqgsn data filter`` and ``seqgsn data split``: wiring for :mod:`seqgsn.redundancy`.
+"""``seqgsn data filter`` and ``seqgsn data split``: wiring for :mod:`seqgsn.data.redundancy`.
 
 Corpus arguments are read with ``seqgsn.io.corpus.read_corpus`` (format detected
 unless given) and may carry reader options as ``PATH?key=value`` (e.g.
@@ -48,7 +48,7 @@ class _GreedyAgainst(click.Command):
 
 def _read(entry: str, fmt: str | None) -> list:
     from ..io.corpus import read_corpus
-    from ..trainset import parse_entry
+    from ..data.training_set import parse_entry
 
     path, opts = parse_entry(entry)
     return read_corpus(path, format=fmt or None, **opts)
@@ -95,8 +95,8 @@ def filter_cmd(src, against, identity, coverage, evalue, out, json_path, dedupe,
                against_format, method, prefilter, threads):
     """Remove from SRC every chain homologous to a chain of any TEST corpus."""
     from ..io.store import save_corpus
-    from ..redundancy import dedupe as dedupe_records
-    from ..redundancy import filter_against
+    from ..data.redundancy import dedupe as dedupe_records
+    from ..data.redundancy import filter_against
 
     t0 = time.perf_counter()
     records = _read(src, fmt)
@@ -143,7 +143,7 @@ def filter_cmd(src, against, identity, coverage, evalue, out, json_path, dedupe,
 def split_cmd(src, outdir, val_fraction, seed, identity, coverage, fmt, method, threads):
     """Split SRC into train/val so that no sequence cluster has members on both sides."""
     from ..io.store import save_corpus
-    from ..redundancy import cluster_indices, find_mmseqs, split_by_cluster
+    from ..data.redundancy import cluster_indices, find_mmseqs, split_by_cluster
 
     t0 = time.perf_counter()
     records = _read(src, fmt)

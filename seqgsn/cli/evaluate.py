@@ -71,20 +71,22 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
     and a calibration comparison with other models (JSON keys decoding, clamping,
     generative, calibration_compare).
     """
-    from .. import generative as gen
     from ..api import load_model
+    from ..chain.segments import decode as decode_labels
+    from ..data.training_set import parse_entry
+    from ..evaluation import evaluate as evaluate_metrics
+    from ..evaluation import format_report
+    from ..evaluation.chain_experiments import calibration_compare, chain_diagnostics
+    from ..evaluation.experiment_report import format_generative_report
+    from ..evaluation.experiments import clamp_experiment, decode_comparison, sample_experiment, select_chains
     from ..io.atomic import atomic_write
     from ..io.corpus import read_corpus
-    from ..metrics import evaluate as evaluate_metrics
-    from ..metrics import format_report
     from ..records import Prediction
-    from ..segdecode import decode as decode_labels
-    from ..trainset import parse_entry
 
     model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads)
     p, opts = parse_entry(data_path)
     refs = read_corpus(p, format=fmt, **opts)
-    refs = gen.select_chains(refs, max_chains, seed)
+    refs = select_chains(refs, max_chains, seed)
     with_profiles = sum(r.profile is not None for r in refs)
     if with_profiles and not model.uses_profiles:
         click.echo(f"note: {with_profiles} of {len(refs)} chains in {data_path} carry profiles; this model "
@@ -100,7 +102,7 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
         dec = [Prediction(x.id, x.seq, decode_labels(x.prob8, decode), None) for x in preds]
         m = evaluate_metrics(refs, dec, calibration=False)
         m["calibration"] = evaluate_metrics(refs, preds, segments=False)["calibration"]
-        m["decoding"] = {"method": decode, "comparison": gen.decode_comparison(refs, preds)}
+        m["decoding"] = {"method": decode, "comparison": decode_comparison(refs, preds)}
     m["data"] = str(data_path)
     m["model"] = str(model.path)
     m["decode"] = decode
@@ -110,15 +112,15 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
     m["predict_seconds"] = round(secs, 2)
     m["profiles"] = {"chains_with_profiles": with_profiles, "used": model.uses_profiles}
     if clamp_fractions:
-        m["clamping"] = _timed(gen.clamp_experiment, model, refs, clamp_fractions, clamp_modes, seed,
+        m["clamping"] = _timed(clamp_experiment, model, refs, clamp_fractions, clamp_modes, seed,
                                noisy=noisy)
     if generative:
         m["generative"] = {
-            "samples": _timed(gen.sample_experiment, model, refs, n=n_samples, seed=seed, noisy=noisy),
-            "chain": _timed(gen.chain_diagnostics, model, refs, seed=seed, noisy=noisy)}
+            "samples": _timed(sample_experiment, model, refs, n=n_samples, seed=seed, noisy=noisy),
+            "chain": _timed(chain_diagnostics, model, refs, seed=seed, noisy=noisy)}
         if model.chain.sampler != "independent":   # the per-residue sampler as the reference
             m["generative"]["samples_independent"] = _timed(
-                gen.sample_experiment, model, refs, n=n_samples, seed=seed, noisy=noisy,
+                sample_experiment, model, refs, n=n_samples, seed=seed, noisy=noisy,
                 sampler="independent")
     if compare_paths:
         models = {str(model.path): model}
@@ -127,9 +129,9 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
             while name in models:
                 name += "'"
             models[name] = load_model(cp, threads=threads)
-        m["calibration_compare"] = _timed(gen.calibration_compare, models, refs, seed=seed)
+        m["calibration_compare"] = _timed(calibration_compare, models, refs, seed=seed)
     click.echo(format_report(m))
-    extra = gen.format_generative_report(m)
+    extra = format_generative_report(m)
     if extra:
         click.echo("\n" + extra)
     if json_out:

@@ -1,4 +1,4 @@
-"""``seqgsn predict`` and ``seqgsn sample``: wiring only (see ``seqgsn.pipeline``)."""
+"""``seqgsn predict`` and ``seqgsn sample``: wiring only (see ``seqgsn.chain.pipeline``)."""
 from __future__ import annotations
 
 import os
@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .. import pipeline
+from ..chain import pipeline
 from ..io.fasta import FastaSource
 from ..io.formats import FORMATS, SAMPLE_FORMATS
 from .main import handle_errors, main

@@ -34,7 +34,7 @@ def train(config_path, run_dir, resume_dir, seed, threads):
     from dataclasses import replace
 
     from ..config import Config, load_config
-    from ..training import run_training
+    from ..training.run import run_training
 
     if resume_dir:
         run_dir = Path(resume_dir)

@@ -23,7 +23,7 @@ Formats (all UTF-8 text, ``\\n`` line ends)
            the column order C, H, E is PSIPRED's. PSIPRED files hold one chain and have no id
            line: in one output stream the records follow each other, each block starting with
            its own VFORMAT line (split on it), with the ``# id:`` comment naming the record.
-           With ``-o DIR`` (see ``seqgsn.pipeline``) every record gets its own file
+           With ``-o DIR`` (see ``seqgsn.chain.pipeline``) every record gets its own file
            ``DIR/ID.ss2`` laid out exactly as PSIPRED writes it (no ``# id:`` line).
 
 ``horiz``  PSIPRED HFORMAT. Per record: ``# PSIPRED HFORMAT (PSIPRED V4.0)``, ``# id: ...`` (stream

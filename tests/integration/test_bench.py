@@ -83,8 +83,8 @@ def test_output_parsers_and_q3(bench, tmp_path):
 
 
 def test_train_throughput_counts_real_residues(bench, tiny_cfg):
-    from seqgsn.data import make_example
-    from seqgsn.features import FeatureSpec
+    from seqgsn.data.batches import make_example
+    from seqgsn.data.features import FeatureSpec
     rng = np.random.default_rng(0)
     recs = [LabeledRecord(k, v, ss8="".join(rng.choice(list("HGIEBTSC"), len(v))))
             for k, v in SEQS.items()]

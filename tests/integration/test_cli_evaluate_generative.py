@@ -3,8 +3,8 @@ import json
 
 from click.testing import CliRunner
 
+from seqgsn.chain.segments import min_length_violations
 from seqgsn.cli import main
-from seqgsn.segdecode import min_length_violations
 
 CB513 = "prottrans_netsurfp2_csv/CB513_HHblits.csv"
 
@@ -49,9 +49,9 @@ def test_generative_evaluation_of_a_crf_model_reports_both_samplers(tiny_pairwis
 
 def test_segment_decode_output_respects_min_lengths(tiny_model_file, shared_data, tmp_path):
     from seqgsn.api import load_model
-    from seqgsn.generative import select_chains
+    from seqgsn.evaluation.experiments import select_chains
     from seqgsn.io.corpus import read_corpus
-    from seqgsn.segdecode import decode_segment
+    from seqgsn.chain.segments import decode_segment
     refs = select_chains(read_corpus(shared_data / CB513), 3, seed=0)
     preds = load_model(tiny_model_file).predict([x.as_record() for x in refs])
     assert all(min_length_violations(decode_segment(p.prob8)) == 0 for p in preds)

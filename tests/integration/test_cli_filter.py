@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from seqgsn.cli import main
 from seqgsn.io.store import load_corpus, save_corpus
 from seqgsn.records import LabeledRecord
-from seqgsn.redundancy import find_mmseqs
+from seqgsn.data.redundancy import find_mmseqs
 from tests.seqtools import mutate, random_protein
 
 

@@ -12,10 +12,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seqgsn.chain.pipeline import RunOptions, run
 from seqgsn.errors import SeqGSNError
 from seqgsn.io.fasta import iter_fasta
 from seqgsn.io.problems import ProblemReport
-from seqgsn.pipeline import RunOptions, run
 from seqgsn.records import Prediction, Record
 
 FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

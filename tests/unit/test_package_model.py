@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from seqgsn.checkpoint import load_model_file, read_dict, save_dict
+from seqgsn.model.checkpoint import load_model_file, read_dict, save_dict
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,1 @@
+"""Running a trained chain: marginals, clamps, samplers, decoding, temperature / CRF fits, streaming prediction."""

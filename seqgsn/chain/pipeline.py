@@ -1,0 +1,348 @@
+"""Streaming prediction / sampling: FASTA in, predictions out, bounded memory (machinery: :mod:`.streaming`).
+
+Flow: ``iter_fasta`` -> chunks of consecutive records (a chunk closes as soon as it
+holds >= ``chunk_residues`` residues, so memory is bounded by the chunk size plus
+the longest record, never by the file) -> ``Predictor.predict`` / ``.sample`` ->
+writer, in input order. Every input record ends up either in the output or with
+one ``severity="error"`` problem in the report (never both, never neither).
+
+Outputs
+-------
+* no ``out`` (or ``"-"``): standard output, written chunk by chunk.
+* ``out`` = a file: written to ``OUT.partial``; after each chunk the partial file is
+  flushed + fsynced and the progress file ``OUT.progress.json`` is replaced
+  atomically; at the end ``OUT.partial`` is renamed to ``OUT`` (so ``OUT`` appears
+  complete or not at all) and the progress file is removed.
+* ``out`` = an existing directory (or a path ending in ``/``): one file per record,
+  ``DIR/ID.EXT`` (``ID`` with characters outside ``A-Za-z0-9._-`` replaced by ``_``;
+  a repeated name gets ``~2``, ``~3``...), each written atomically; ss2 / horiz
+  files are then exactly PSIPRED's layout. Progress file: ``DIR/.seqgsn.progress.json``.
+
+Resume (``resume=True``)
+------------------------
+The progress file records the input (path, size, SHA-256 of its first MiB), the
+options that change results (command, format, model, steps, burn-in, seed,
+samples, thin, clamp file hash, chunk size: seeds are derived per chunk), the
+number of input records completed, the id of the last one, and the byte sizes of
+``OUT.partial`` and the errors file at that point. On resume these are checked
+(any difference is an error: nothing is overwritten), the partial files are cut
+back to the recorded sizes (dropping anything written after the last checkpoint),
+the first ``records_done`` input records are re-read but not predicted, and the run
+continues. The result equals an uninterrupted run with the same options. Without
+a progress file, ``resume`` starts from the beginning. Standard input/output
+cannot be resumed.
+
+Exit status (see ``seqgsn.cli.predict``): 0 = every record predicted; 3 = some
+records were skipped (listed in the report); 2 = stopped on an error.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Dict, List, Optional, Protocol
+
+from ..errors import ConfigError, SeqGSNError
+from ..io.atomic import atomic_write
+from ..io.fasta import FastaReader, check_clamp, read_clamp_file
+from ..io.formats import FORMATS, SAMPLE_FORMATS
+from ..io.problems import ProblemReport
+from ..records import Prediction, Record
+from .streaming import PROGRESS_VERSION, DirOutput, ErrorsOutput, FileOutput, Item, Output, ProgressLine, \
+    StreamOutput, check_resume, chunk_seed, file_identity, file_sha, is_dir_target, iter_chunks
+
+DEFAULT_CHUNK_RESIDUES = 200_000
+SAMPLE_MIN_CHUNK = 131_072           # residues: four chain batches
+EXIT_SKIPPED = 3
+
+
+class PredictorLike(Protocol):
+    def predict(self, records: List[Record], *, clamps: Optional[Dict[str, str]] = None,
+                steps: Optional[int] = None, burn_in: Optional[int] = None, seed: int = 0) -> List[Prediction]:
+        ...
+
+    def sample(self, records: List[Record], *, n: int, burn_in: Optional[int] = None, thin: int = 1,
+               seed: int = 0) -> List[Prediction]:
+        ...
+
+
+@dataclass
+class RunOptions:
+    """What to compute and how (everything here except on_error can change results)."""
+
+    mode: str = "predict"                  # "predict" | "sample"
+    fmt: str = "fasta"
+    steps: Optional[int] = None
+    burn_in: Optional[int] = None
+    seed: int = 0
+    n: int = 1                             # samples per record (sample mode)
+    thin: int = 1
+    sampler: Optional[str] = None          # sample mode: independent | crf (None = the model's)
+    chunk_residues: int = DEFAULT_CHUNK_RESIDUES
+    on_error: str = "skip"
+
+    def validate(self) -> None:
+        if self.mode not in ("predict", "sample"):
+            raise ConfigError(f"mode must be predict or sample, not {self.mode!r}")
+        allowed = SAMPLE_FORMATS if self.mode == "sample" else FORMATS
+        if self.fmt not in allowed:
+            raise ConfigError(f"format {self.fmt!r} is not available for {self.mode} (one of {allowed})")
+        if self.on_error not in ("skip", "fail"):
+            raise ConfigError(f"on_error must be skip or fail, not {self.on_error!r}")
+        for k in ("chunk_residues", "n", "thin"):
+            if getattr(self, k) < 1:
+                raise ConfigError(f"{k} must be >= 1, got {getattr(self, k)}")
+        if self.sampler not in (None, "independent", "crf"):
+            raise ConfigError(f"sampler must be independent or crf, not {self.sampler!r}")
+        if self.steps is not None and self.steps < 1:
+            raise ConfigError(f"steps must be >= 1, got {self.steps}")
+        if self.burn_in is not None and self.burn_in < 0:
+            raise ConfigError(f"burn-in must be >= 0, got {self.burn_in}")
+
+    def effective_chunk(self) -> int:
+        # Sample output grows with n: keep residues x samples per chunk near the budget, but not below
+        # SAMPLE_MIN_CHUNK (four chain batches): the CRF sampler's forward-backward is sequential along
+        # the sequence, so many small batches cost more than the output they save (n = 20 on CB513: 1.9x).
+        if self.mode != "sample":
+            return self.chunk_residues
+        return max(1, self.chunk_residues // self.n, min(self.chunk_residues, SAMPLE_MIN_CHUNK))
+
+
+@dataclass
+class RunResult:
+    records: int = 0           # input records (headers) seen, including resumed ones
+    written: int = 0           # predictions written (this run and the resumed part)
+    skipped: int = 0           # records rejected (severity "error")
+    residues: int = 0          # residues predicted in this run
+    resumed_from: int = 0      # records already done by the interrupted run
+    seconds: float = 0.0
+    output: Optional[str] = None
+    problems: Optional[ProblemReport] = field(default=None, repr=False)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SKIPPED if self.skipped else 0
+
+
+# -- the run ------------------------------------------------------------------------------------
+def _model_id(predictor) -> Optional[str]:
+    p = getattr(predictor, "path", None)
+    return None if p is None else str(Path(p).resolve())
+
+
+def _predict_chunk(predictor, recs: List[Record], clamps: Optional[Dict[str, str]], opts: RunOptions,
+                   seed: int) -> List[Prediction]:
+    if opts.mode == "sample":
+        kw = {"clamps": clamps} if clamps else {}
+        if opts.sampler:
+            kw["sampler"] = opts.sampler
+        return predictor.sample(recs, n=opts.n, burn_in=opts.burn_in, thin=opts.thin, seed=seed, **kw)
+    return predictor.predict(recs, clamps=clamps or None, steps=opts.steps, burn_in=opts.burn_in, seed=seed)
+
+
+def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Optional[RunOptions] = None,
+        clamp_file=None, errors_file=None, resume: bool = False, problems: Optional[ProblemReport] = None,
+        stdout: Optional[IO[str]] = None, stderr: Optional[IO[str]] = None,
+        progress: Optional[bool] = None) -> RunResult:
+    """Predict (or sample) every record of ``source`` and write them to ``out``; see module doc.
+
+    problems: report to fill (a fresh one otherwise; it is ``result.problems``).
+    progress: show a progress line on ``stderr`` (default: only when it is a terminal).
+    Raises SeqGSNError for file-level problems, or the first bad record with on_error="fail".
+    """
+    opts = opts or RunOptions()
+    opts.validate()
+    if opts.mode == "sample" and hasattr(predictor, "resolve_sampler"):
+        predictor.resolve_sampler(opts.sampler)    # a usage error up front, not one per record
+    stdout = stdout if stdout is not None else sys.stdout
+    stderr = stderr if stderr is not None else sys.stderr
+    if progress is None:
+        progress = bool(getattr(stderr, "isatty", lambda: False)())
+    to_stdout = out is None or str(out) == "-"
+    is_stdin = str(source) == "-"
+    if resume and (to_stdout or is_stdin):
+        raise ConfigError("--resume needs an input file and an output file or directory (-o), "
+                          "not standard input/output")
+    if not is_stdin and isinstance(source, (str, os.PathLike)):
+        src_path = Path(source).resolve()
+        for what, target in (("output", None if to_stdout else out), ("errors file", errors_file)):
+            if target is not None and Path(target).resolve() == src_path:
+                raise ConfigError(f"the {what} would overwrite the input {source}")
+    clamps_raw = read_clamp_file(clamp_file) if clamp_file is not None else None
+
+    if to_stdout:
+        output: Output = StreamOutput(stdout, opts)
+        progress_path = None
+    elif is_dir_target(str(out)):
+        output = DirOutput(Path(out), opts)
+        progress_path = Path(out) / ".seqgsn.progress.json"
+    else:
+        output = FileOutput(Path(out), opts)
+        progress_path = Path(out).with_name(Path(out).name + ".progress.json")
+    errors_out = ErrorsOutput(Path(errors_file)) if errors_file is not None else None
+
+    expect = None
+    if progress_path is not None:
+        opt_view = {k: v for k, v in asdict(opts).items() if k != "on_error"}
+        opt_view.update(command=opts.mode, model=_model_id(predictor), clamp_sha256=file_sha(clamp_file),
+                        errors_file=None if errors_file is None else str(Path(errors_file).resolve()))
+        expect = {"input": file_identity(Path(source)) if not is_stdin else {"path": "-"},
+                  "options": opt_view}
+
+    state = None
+    if resume and progress_path.exists():
+        try:
+            state = json.loads(progress_path.read_text())
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"cannot resume: unreadable progress file ({e})", file=str(progress_path)) from None
+        check_resume(state, expect, progress_path)
+        if isinstance(output, FileOutput) and not output.pf.partial.exists() and output.pf.path.exists():
+            # interrupted after the final rename: the output is complete
+            progress_path.unlink()
+            return RunResult(records=state["records_done"], written=state["written"], skipped=state["skipped"],
+                             resumed_from=state["records_done"], output=output.name)
+    elif resume:
+        stderr.write(f"seqgsn: no interrupted run found for {out}; starting from the beginning\n")
+
+    report = problems if problems is not None else ProblemReport(keep=1000)
+    result = RunResult(output=None if to_stdout else str(out), problems=report)
+    done = state["records_done"] if state else 0
+    chunk_index = state["chunks_done"] if state else 0
+    result.resumed_from = done
+    t0 = time.monotonic()
+    bar = ProgressLine(stderr if progress else None, None)
+    finished = False
+    try:
+        output.begin(state)
+        if errors_out is not None:
+            report.sink = errors_out.begin(state)
+        reader = FastaReader(source, on_error=opts.on_error, problems=report)
+        used_clamps: set = set()
+        it = iter(reader)
+
+        def record_item(x: Item) -> Optional[Item]:
+            """Clamp check; returns the item as it should be treated (a record or an error)."""
+            if isinstance(x, Record) and clamps_raw is not None and x.id in clamps_raw:
+                labels, cline = clamps_raw[x.id]
+                used_clamps.add(x.id)
+                err = check_clamp(x, labels, file=str(clamp_file), line=cline)
+                if err is not None:
+                    report.add_error(err, index=x.index)
+                    if opts.on_error == "fail":
+                        raise err
+                    return err
+            return x
+
+        # re-read (without predicting) what the interrupted run already did
+        if done:
+            report.muted = True
+            last = None
+            for _ in range(done):
+                try:
+                    x = next(it)
+                except StopIteration:
+                    raise ConfigError(f"cannot resume: the input has fewer than {done} records now") from None
+                x = record_item(x)
+                last = x
+                if isinstance(output, DirOutput) and isinstance(x, Record):
+                    output.file_for(x.id)
+            last_id = getattr(last, "id", getattr(last, "record", None))
+            if last_id != state.get("last_id"):
+                raise ConfigError(f"cannot resume: record {done} is {last_id!r} now, was "
+                                  f"{state.get('last_id')!r}; the input changed")
+            report.muted = False
+            result.records = done
+            result.written = state["written"]
+            result.skipped = report.n_errors
+
+        for chunk in iter_chunks(it, opts.effective_chunk()):
+            items = [record_item(x) for x in chunk]
+            recs = [x for x in items if isinstance(x, Record)]
+            clamps = {r.id: clamps_raw[r.id][0] for r in recs if clamps_raw and r.id in clamps_raw} or None
+            preds: List[Optional[Prediction]] = []
+            if recs:
+                seed = chunk_seed(opts.seed, chunk_index)
+                try:
+                    preds = list(_predict_chunk(predictor, recs, clamps, opts, seed))
+                except SeqGSNError:
+                    preds = _one_by_one(predictor, recs, clamps, opts, seed, report)
+                if len(preds) != len(recs):
+                    raise SeqGSNError(f"predictor returned {len(preds)} predictions for {len(recs)} records")
+            output.write([p for p in preds if p is not None])
+            last = items[-1]
+            result.records += len(items)
+            result.written += sum(p is not None for p in preds)
+            result.residues += sum(len(r.seq) for r, p in zip(recs, preds) if p is not None)
+            result.skipped = report.n_errors
+            chunk_index += 1
+            ckpt = output.sync()
+            if errors_out is not None:
+                ckpt.update(errors_out.sync())
+            if progress_path is not None:
+                ckpt.update(version=PROGRESS_VERSION, records_done=result.records, chunks_done=chunk_index,
+                            written=result.written, skipped=result.skipped,
+                            last_id=getattr(last, "id", getattr(last, "record", None)), **expect)
+                with atomic_write(progress_path) as fh:
+                    json.dump(ckpt, fh)
+            src = reader.source
+            bar.update(result.records, result.residues, src.bytes_read(), src.size)
+
+        if clamps_raw is not None:
+            for cid, (_, cline) in clamps_raw.items():
+                if cid not in used_clamps:
+                    report.add(f"clamp for id {cid!r} matches no input record", severity="warning",
+                               code="clamp_unused", id=cid, file=str(clamp_file), line=cline)
+        if errors_out is not None:
+            errors_out.finish()
+        output.finish()
+        if progress_path is not None and progress_path.exists():
+            progress_path.unlink()
+        finished = True
+    finally:
+        bar.close()
+        output.close()
+        if errors_out is not None:
+            errors_out.close()
+        if not finished:
+            _after_failure(output, errors_out, progress_path, result, stderr)
+    result.skipped = report.n_errors
+    result.seconds = time.monotonic() - t0
+    return result
+
+
+def _one_by_one(predictor, recs, clamps, opts, seed, report) -> List[Optional[Prediction]]:
+    """A chunk failed with a typed error: isolate the record(s) responsible, keep the others."""
+    out: List[Optional[Prediction]] = []
+    for r in recs:
+        c = {r.id: clamps[r.id]} if clamps and r.id in clamps else None
+        try:
+            out.append(_predict_chunk(predictor, [r], c, opts, seed)[0])
+        except SeqGSNError as e:
+            if e.record is None:
+                e.record = r.id
+            if e.file is None:
+                e.file = r.source
+            report.add_error(e, index=r.index, code="predict_failed")
+            if opts.on_error == "fail":
+                raise
+            out.append(None)
+    return out
+
+
+def _after_failure(output, errors_out, progress_path, result, stderr) -> None:
+    """Keep resumable partial files if something was done; otherwise leave no trace."""
+    partials = [o.pf for o in (output, errors_out) if isinstance(o, (FileOutput, ErrorsOutput))]
+    has_progress = progress_path is not None and progress_path.exists()
+    if has_progress:
+        stderr.write(f"seqgsn: stopped after {result.records} records; partial results kept "
+                     f"({', '.join(str(p.partial) for p in partials) or progress_path}); "
+                     "rerun the same command with --resume to continue\n")
+        return
+    for pf in partials:
+        try:
+            pf.partial.unlink()
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,1 @@
+"""From records to tensors: features, batches, training-set assembly, redundancy control, DSSP labels."""

@@ -1,0 +1,175 @@
+"""Thin wrappers around the MMseqs2 command line (Debian package ``mmseqs2``).
+
+Everything runs in a private temporary directory (inside ``workdir`` when
+given) that is removed afterwards. Sequences are written to FASTA under
+positional names (``q0``, ``t17``, ...) so ids with spaces or duplicates cannot
+confuse MMseqs2; results are mapped back to list positions.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ...errors import ConfigError, SeqGSNError, ToolNotFoundError
+from .hits import Hit
+
+SEARCH_COLUMNS = "query,target,fident,qcov,tcov,evalue,alnlen"
+INSTALL_HINT = "install MMseqs2 (Debian/Ubuntu: apt install mmseqs2; or conda install -c bioconda mmseqs2)"
+_NOT_LETTER = re.compile(r"[^A-Z]")
+
+
+class MMseqsError(SeqGSNError):
+    """MMseqs2 is installed but a run failed (message carries the end of its stderr)."""
+
+
+def find_mmseqs() -> str | None:
+    """Path of the ``mmseqs`` executable, or None."""
+    return shutil.which("mmseqs")
+
+
+def _require() -> str:
+    exe = find_mmseqs()
+    if exe is None:
+        raise ToolNotFoundError(f"mmseqs not found on PATH; {INSTALL_HINT}")
+    return exe
+
+
+def _write_fasta(path: Path, prefix: str, seqs: list[str]) -> int:
+    """Write non-empty sequences as ``>{prefix}{index}``; returns how many were written."""
+    n = 0
+    with open(path, "w") as fh:
+        for i, s in enumerate(seqs):
+            if s:
+                # Upper-case; anything but a letter (e.g. '*', '-') becomes X.
+                fh.write(f">{prefix}{i}\n{_NOT_LETTER.sub('X', s.upper())}\n")
+                n += 1
+    return n
+
+
+def _run(args: list, cwd: Path, threads: int) -> None:
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    try:
+        proc = subprocess.run([str(a) for a in args], cwd=cwd, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as e:
+        raise ToolNotFoundError(f"cannot run mmseqs ({e.strerror}); {INSTALL_HINT}") from None
+    if proc.returncode != 0:
+        tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
+        raise MMseqsError(f"mmseqs {args[1]} failed with exit code {proc.returncode}: {tail}")
+
+
+PREFILTERS = ("both", "query", "target")
+
+
+def search(queries: list[str], targets: list[str], *, evalue: float = 10.0,
+           sensitivity: float = 7.5, prefilter: str = "both", threads: int = 2,
+           workdir=None) -> list[Hit]:
+    """Best local alignment of (query, target) pairs with e-value <= ``evalue``.
+
+    Pipeline (MMseqs2 modules; e-values are always those of the query searched
+    against the whole target set)::
+
+        createdb  -> prefilter -s S (candidate pairs) -> align -e E --alignment-mode 3
+                  -> convertalis query,target,fident,qcov,tcov,evalue,alnlen
+
+    The k-mer prefilter is not symmetric: with the queries as prefilter queries
+    it misses some pairs that the reverse direction finds, and vice versa (even
+    pairs at e-value 1e-11). ``prefilter``: "query" (queries look up targets;
+    ``mmseqs search``), "target" (targets look up queries, then
+    ``swapresults``; fast when targets are few), or "both" (union of the two
+    candidate lists, most sensitive, costs both). ``--max-seqs`` is the size of
+    the searched set, so no candidate list is truncated; ``--seq-id-mode 0``
+    (identity over alignment length); ``--alignment-mode 3`` (exact identity and
+    both coverages).
+    """
+    if prefilter not in PREFILTERS:
+        raise ConfigError(f"unknown prefilter direction {prefilter!r}; use one of "
+                          f"{', '.join(PREFILTERS)}")
+    exe = _require()
+    with tempfile.TemporaryDirectory(prefix="seqgsn-mmseqs-", dir=workdir) as tmp:
+        tmp = Path(tmp)
+        nq = _write_fasta(tmp / "query.fasta", "q", queries)
+        nt = _write_fasta(tmp / "target.fasta", "t", targets)
+        if nq == 0 or nt == 0:
+            return []
+        common = ["--threads", threads, "-v", 1]
+
+        def run(*args):
+            _run([exe, *args, *common], tmp, threads)
+
+        _run([exe, "createdb", "query.fasta", "qdb", "-v", 1], tmp, threads)
+        _run([exe, "createdb", "target.fasta", "tdb", "-v", 1], tmp, threads)
+        parts = []
+        if prefilter in ("query", "both"):
+            run("prefilter", "qdb", "tdb", "pref_q", "-s", sensitivity, "--max-seqs", nt)
+            parts.append("pref_q")
+        if prefilter in ("target", "both"):
+            run("prefilter", "tdb", "qdb", "pref_t", "-s", sensitivity, "--max-seqs", nq)
+            # Re-key the target->query candidates by query; -e huge = keep them all.
+            run("swapresults", "tdb", "qdb", "pref_t", "pref_ts", "-e", "1e12")
+            parts.append("pref_ts")
+        if len(parts) == 2:
+            _run([exe, "mergedbs", "qdb", "pref", *parts, "-v", 1], tmp, threads)
+            pref = "pref"
+        else:
+            pref = parts[0]
+        run("align", "qdb", "tdb", pref, "aln", "-e", evalue, "--alignment-mode", 3,
+            "--seq-id-mode", 0)
+        run("convertalis", "qdb", "tdb", "aln", "hits.tsv", "--format-mode", 0,
+            "--format-output", SEARCH_COLUMNS)
+        return _best_per_pair(_parse_hits(tmp / "hits.tsv"))
+
+
+def _best_per_pair(hits) -> list[Hit]:
+    """One hit per (query, target): a pair found by both prefilters is aligned twice."""
+    best: dict[tuple, Hit] = {}
+    for h in hits:
+        k = (h.qi, h.ti)
+        if k not in best or (h.evalue, -h.identity) < (best[k].evalue, -best[k].identity):
+            best[k] = h
+    return sorted(best.values(), key=lambda h: (h.qi, h.ti))
+
+
+def _parse_hits(path: Path):
+    with open(path) as fh:
+        for n, line in enumerate(fh, 1):
+            f = line.rstrip("\n").split("\t")
+            try:
+                yield Hit(qi=int(f[0][1:]), ti=int(f[1][1:]), identity=float(f[2]),
+                          qcov=float(f[3]), tcov=float(f[4]), evalue=float(f[5]),
+                          alnlen=int(f[6]))
+            except (IndexError, ValueError):
+                raise MMseqsError("unexpected line in mmseqs output", file=path, line=n) from None
+
+
+def cluster(seqs: list[str], *, identity: float, coverage: float, threads: int = 2,
+            workdir=None, linear: bool = False) -> list[int]:
+    """Cluster index (the representative's position) for every sequence.
+
+    ``mmseqs easy-cluster`` (or ``easy-linclust`` when ``linear``) with
+    ``--min-seq-id identity -c coverage --cov-mode 0``: a member's alignment to
+    its representative covers at least ``coverage`` of BOTH chains. Empty
+    sequences are their own singleton clusters.
+    """
+    exe = _require()
+    rep = list(range(len(seqs)))
+    with tempfile.TemporaryDirectory(prefix="seqgsn-mmseqs-", dir=workdir) as tmp:
+        tmp = Path(tmp)
+        if _write_fasta(tmp / "in.fasta", "s", seqs) == 0:
+            return rep
+        _run([exe, "easy-linclust" if linear else "easy-cluster", "in.fasta", "out", "tmp",
+              "--min-seq-id", identity, "-c", coverage, "--cov-mode", 0,
+              "--threads", threads, "-v", 1], tmp, threads)
+        with open(tmp / "out_cluster.tsv") as fh:
+            for n, line in enumerate(fh, 1):
+                f = line.split()
+                try:
+                    rep[int(f[1][1:])] = int(f[0][1:])
+                except (IndexError, ValueError):
+                    raise MMseqsError("unexpected line in mmseqs cluster output",
+                                      file=tmp / "out_cluster.tsv", line=n) from None
+    return rep

@@ -1,0 +1,154 @@
+"""Assemble a training run's data from a DataConfig: read, filter against test sets, dedupe, split.
+
+Corpus entries are paths relative to the data root (``seqgsn.paths.data_root()``) or absolute,
+optionally followed by reader options: ``flip_secondary_structure/splits.zip?split=train``.
+Filtering and the split are cached (keyed by inputs and parameters) because they cost
+a minute of MMseqs2 each time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..config import DataConfig
+from ..io.atomic import atomic_write
+from ..io.corpus import read_corpus
+from ..io.digest import file_sha256, update_from_file
+from ..io.store import load_corpus, save_corpus
+from ..paths import data_root
+
+
+@dataclass
+class TrainData:
+    train: list
+    val: list
+    unlabeled: list = field(default_factory=list)
+    description: dict = field(default_factory=dict)
+
+
+def parse_entry(entry: str):
+    """'path?k=v&k2=v2' -> (Path, {k: v})."""
+    path, _, q = entry.partition("?")
+    opts = dict(kv.split("=", 1) for kv in q.split("&") if kv) if q else {}
+    p = Path(path)
+    if not p.is_absolute() and not p.exists():
+        p = data_root() / p
+    return p, opts
+
+
+def _read(entry: str, fmt: str = "") -> list:
+    p, opts = parse_entry(entry)
+    return read_corpus(p, format=fmt or None, **opts)
+
+
+def _digest(path: Path) -> str:
+    """sha256 of a file's bytes, or of a folder's files (relative names and bytes, sorted).
+
+    Content, not mtime: a data folder that is copied or re-mounted keeps its caches, and a
+    file edited within the same second with the same size does not reuse a stale one.
+    """
+    if not path.is_dir():
+        return file_sha256(path)
+    h = hashlib.sha256()
+    for f in sorted(f for f in path.rglob("*") if f.is_file()):
+        h.update(str(f.relative_to(path)).encode() + b"\0")
+        update_from_file(h, f)
+    return h.hexdigest()
+
+
+def _fingerprint(*parts) -> str:
+    """Cache key of JSON-able parts; a Path (also inside a list) counts by its content."""
+    def plain(p):
+        if isinstance(p, Path) and p.exists():
+            return {"content": _digest(p)}
+        if isinstance(p, (list, tuple)):
+            return [plain(x) for x in p]
+        return p
+    h = hashlib.sha256(json.dumps([plain(p) for p in parts], sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
+
+
+def _write_json(path: Path, obj) -> None:
+    # atomic: two runs sharing a cache folder may build the same entry at once
+    with atomic_write(path) as f:
+        json.dump(obj, f)
+
+
+def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable = print) -> TrainData:
+    from .redundancy import dedupe, filter_against, split_by_cluster
+
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tests = []
+    for t in cfg.filter_against:
+        tests.extend(_read(t))
+    desc = {"corpora": [], "filter_against": list(cfg.filter_against),
+            "filter_identity": cfg.filter_identity, "filter_coverage": cfg.filter_coverage,
+            # a label recorded in model files (kept byte-identical across the layout move), not an import path
+            "filter_tool": "MMseqs2 (seqgsn.redundancy.filter_against)", "test_chains": len(tests)}
+    kept_all: list = []
+    against = [parse_entry(t)[0] for t in cfg.filter_against]
+    for i, entry in enumerate(cfg.train):
+        fmt = cfg.train_formats[i] if i < len(cfg.train_formats) else ""
+        p, _ = parse_entry(entry)
+        key = _fingerprint(p, entry, fmt, list(cfg.filter_against), against,
+                           cfg.filter_identity, cfg.filter_coverage, "v2")
+        cached = cache_dir / f"filtered-{key}.sgc"
+        recs = _read(entry, fmt)
+        info_path = cached.with_suffix(".json")
+        if cached.exists() and info_path.exists():
+            kept = load_corpus(cached)
+            info = json.loads(info_path.read_text())
+            log(f"[data] {entry}: {len(recs)} chains, cached filter keeps {len(kept)}")
+        else:
+            if tests:
+                res = filter_against(recs, tests, identity=cfg.filter_identity, coverage=cfg.filter_coverage)
+                kept = res.kept
+                info = {"entry": entry, "chains": len(recs), "removed": len(res.removed),
+                        "kept": len(kept), "method": res.method, "seconds": round(res.seconds, 1)}
+            else:
+                kept, info = recs, {"entry": entry, "chains": len(recs), "removed": 0, "kept": len(recs)}
+            save_corpus(kept, cached)
+            _write_json(info_path, info)
+            log(f"[data] {entry}: {len(recs)} chains, filter removed {info['removed']}, kept {len(kept)}")
+        desc["corpora"].append(info)
+        kept_all.extend(r for r in kept if len(r.seq) >= cfg.min_len)
+    kept_all, dup = dedupe(kept_all)
+    desc["dedupe"] = {"kept": len(kept_all), **({k: v for k, v in dup.items() if not isinstance(v, list)}
+                                              if isinstance(dup, dict) else {})}
+    if cfg.max_chains:
+        kept_all = kept_all[: cfg.max_chains]
+    if cfg.val_fraction > 0:
+        key = _fingerprint(sorted(r.id for r in kept_all), cfg.val_fraction, seed, cfg.val_cluster_identity)
+        split_file = cache_dir / f"split-{key}.json"
+        if split_file.exists():
+            val_ids = set(json.loads(split_file.read_text())["val"])
+            train = [r for r in kept_all if r.id not in val_ids]
+            val = [r for r in kept_all if r.id in val_ids]
+        else:
+            train, val = split_by_cluster(kept_all, val_fraction=cfg.val_fraction, seed=seed,
+                                          identity=cfg.val_cluster_identity)
+            _write_json(split_file, {"val": [r.id for r in val]})
+    else:
+        train, val = kept_all, []
+    unl = []
+    for entry in cfg.unlabeled:
+        u = _read(entry)
+        if tests:
+            u = filter_against(u, tests, identity=cfg.filter_identity, coverage=cfg.filter_coverage).kept
+        for r in u:
+            r.ss8, r.ss3, r.mask = None, None, None
+        unl.extend(u)
+    if cfg.max_unlabeled and len(unl) > cfg.max_unlabeled:
+        pick = np.random.default_rng(seed).choice(len(unl), cfg.max_unlabeled, replace=False)
+        unl = [unl[i] for i in sorted(pick)]
+    desc.update(train_chains=len(train), val_chains=len(val), unlabeled_chains=len(unl),
+                train_residues=sum(len(r.seq) for r in train), val_residues=sum(len(r.seq) for r in val))
+    log(f"[data] train {len(train)} chains / {desc['train_residues']} residues; val {len(val)} chains; "
+        f"unlabeled {len(unl)}")
+    return TrainData(train, val, unl, desc)

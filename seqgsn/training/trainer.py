@@ -1,0 +1,356 @@
+"""Trainer: walkback optimisation of the GSN, validation, checkpoints, resume.
+
+Reproducibility: every optimiser step seeds torch's global RNG (dropout) and the
+chain's noise generator from (seed, global step), and each epoch's batch order
+comes from numpy's generator seeded with (seed, epoch). A run resumed from a
+checkpoint therefore replays exactly the steps an uninterrupted run would take,
+and ends with bit-identical weights.
+
+Run directory:  config.yaml (resolved), log.txt, metrics.jsonl (one line per
+epoch), state.pt (resumable, atomic, every ``checkpoint_every`` steps and at each
+epoch end), model.pt (best validation Q8, a model file: ``seqgsn.model.checkpoint``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..alphabet import MASK, SS8, SS8_TO_SS3_INDEX
+from ..chain.crf_fit import fit_pairwise
+from ..chain.marginals import chain_marginals
+from ..chain.temperature import fit_temperature
+from ..config import Config, config_to_dict, dump_config
+from ..data.batches import Example, example_batches, iterate_batches, length_batches
+from ..errors import CheckpointError
+from ..io.atomic import atomic_write
+from ..model.checkpoint import read_dict, save_dict, save_model
+from ..model.gsn import SeqGSN
+from ..model.losses import label_nll, x_nll
+
+
+# Settings that only shape the post-walkback stages, the prediction temperature (seqgsn.chain.temperature)
+# and the CRF sampler (seqgsn.chain.crf_fit): a finished run can be resumed with them changed, and then only
+# those stages run again (the CRF only when its own settings changed).
+CRF_KEYS = {("model", "crf_durations"), ("chain", "sampler"), ("chain", "match_iters"),
+            ("chain", "match_step"), ("train", "pairwise_iters"), ("train", "pairwise_lr"),
+            ("train", "pairwise_matched_iters"), ("train", "pairwise_val_samples")}
+CALIBRATION_KEYS = {("train", "calibrate"), ("chain", "temperature")}
+STAGE_KEYS = CRF_KEYS | CALIBRATION_KEYS
+
+
+def _walkback_config(d: dict) -> dict:
+    return {sec: {k: v for k, v in vals.items() if (sec, k) not in STAGE_KEYS} for sec, vals in d.items()}
+
+
+def _load_walkback(model: SeqGSN, sd: dict, path) -> None:
+    """Load weights; the CRF's own parameters may be absent or shaped differently (refitted anyway)."""
+    crf_names = {n for n, p in model.named_parameters() if any(p is q for q in model.structured_params())}
+    own = model.state_dict()
+    bad = sorted((set(own) ^ set(sd)) - crf_names)
+    if bad:
+        raise CheckpointError(f"weights do not match the config: {bad[:5]}", file=path)
+    keep = {k: v for k, v in sd.items() if k not in crf_names or v.shape == own[k].shape}
+    model.load_state_dict(keep, strict=False)
+
+
+def _step_seed(seed: int, step: int) -> int:
+    return (seed * 1_000_003 + step * 7_919 + 17) % (2 ** 62)
+
+
+class Trainer:
+    def __init__(self, cfg: Config, run_dir, train: List[Example], val: List[Example],
+                 unlabeled: Optional[List[Example]] = None, meta: Optional[dict] = None,
+                 log: Callable[[str], None] = print):
+        self.cfg, self.run_dir = cfg, Path(run_dir)
+        self.train_ex, self.val_ex = train, val
+        self.unl_ex = unlabeled or []
+        self.meta = meta or {}
+        self.log = log
+        train_cfg = cfg.train
+        if train_cfg.threads:
+            torch.set_num_threads(train_cfg.threads)
+        torch.manual_seed(train_cfg.seed)
+        self.model = SeqGSN(cfg.model)
+        # the CRF's parameters are fitted after walkback (seqgsn.chain.crf_fit), not by it
+        structured = {id(p) for p in self.model.structured_params()}
+        self.opt = torch.optim.AdamW([p for p in self.model.parameters() if id(p) not in structured],
+                                     lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
+        self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
+        self.best, self.best_epoch, self.history, self.elapsed = -1.0, -1, [], 0.0
+        self.bad_epochs = 0
+        n_batches = len(length_batches([min(len(e), cfg.data.max_train_len) for e in self.all_examples()],
+                                       train_cfg.batch_residues))
+        self.total_steps = max(1, n_batches * train_cfg.epochs)
+
+    def all_examples(self):
+        return self.train_ex + self.unl_ex
+
+    # ------------------------------------------------------------------ schedule
+    def lr_at(self, step: int) -> float:
+        warm = min(300, self.total_steps // 10 + 1)
+        if step < warm:
+            return self.cfg.train.lr * (step + 1) / warm
+        frac = min(1.0, (step - warm) / max(1, self.total_steps - warm))
+        return self.cfg.train.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+    # ------------------------------------------------------------------ one update
+    def loss(self, batch: dict, gen: torch.Generator):
+        """Walkback cost of one batch -> (total, dict of parts)."""
+        model_cfg, train_cfg = self.cfg.model, self.cfg.train
+        tokens, mask, y8, y3 = batch["tokens"], batch["mask"], batch["y8"], batch["y3"]
+        B, L = tokens.shape
+        hybrid = train_cfg.hybrid_lambda < 1.0 and model_cfg.x_corruption_p > 0
+        x_where = None
+        tok_in = tokens
+        if hybrid:
+            x_where = (torch.rand(B, L, generator=gen) < model_cfg.x_corruption_p) & mask
+            tok_in = torch.where(x_where, torch.full_like(tokens, MASK), tokens)
+        # Start state / clamp: a random fraction of the known 8-state labels of some chains.
+        clamp, weight = None, mask.float()
+        if train_cfg.clamp_train_p > 0:
+            chosen = torch.rand(B, 1, generator=gen) < train_cfg.clamp_train_p
+            frac = torch.rand(B, 1, generator=gen) * train_cfg.clamp_train_max
+            known = (torch.rand(B, L, generator=gen) < frac) & chosen & (y8 >= 0)
+            if known.any():
+                clamp = (known, y8)
+                weight = weight * (~known)
+        # Denoising start (Bengio et al. 2014, Sec. 3.3: walkback from a corrupted data point): some
+        # chains start from the true labels with most positions masked, *in the label state* (not
+        # clamped): the chain must learn p(y | corrupted y, x), i.e. how labels depend on neighbouring
+        # labels, which is what makes its samples segment-like. Drawn only when enabled, so other
+        # configs keep their random streams.
+        y0 = None
+        if train_cfg.truth_start_p > 0:
+            chosen = torch.rand(B, 1, generator=gen) < train_cfg.truth_start_p
+            frac = torch.rand(B, 1, generator=gen) * train_cfg.truth_start_max
+            vis = (torch.rand(B, L, generator=gen) < frac) & chosen & (y8 >= 0)
+            if clamp is not None:
+                vis = vis & ~clamp[0]
+            if vis.any():
+                y0 = F.one_hot(y8.clamp_min(0), len(SS8)).float() * vis.unsqueeze(-1)   # [B, L, 8]
+        out = self.model.run_chain(tok_in, mask, train_cfg.walkback, profile=batch.get("profile"), clamp=clamp,
+                                   y0=y0, noisy=True, gen=gen, with_x=hybrid)
+        k = len(out.step_logits)
+        ws = [1.0 / k] * k if train_cfg.step_weights == "uniform" else [0.0] * (k - 1) + [1.0]
+        sup = torch.zeros(())
+        n_lab = torch.zeros(())
+        for w, lg in zip(ws, out.step_logits):
+            s, n = label_nll(lg, y8, y3, weight)
+            sup = sup + w * s
+            n_lab = n
+        sup = sup / n_lab.clamp_min(1)
+        parts = {"sup": sup.item()}
+        total = sup
+        if hybrid:
+            uns = torch.zeros(())
+            for w, xl in zip(ws, out.x_logits):
+                s, n = x_nll(xl, tokens, x_where)
+                uns = uns + w * s / n.clamp_min(1)
+            total = train_cfg.hybrid_lambda * sup + (1 - train_cfg.hybrid_lambda) * uns
+            parts["unsup"] = uns.item()
+        return total, parts
+
+    def train_step(self, batch: dict, gen: torch.Generator, step: int) -> dict:
+        """One optimiser update, seeded from (seed, step) so that resumed runs replay it exactly."""
+        train_cfg = self.cfg.train
+        s = _step_seed(train_cfg.seed, step)
+        torch.manual_seed(s)
+        gen.manual_seed(s + 1)
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr_at(step)
+        # bf16 autocast: convolutions run in bfloat16 (AMX on recent Xeons), weights and the
+        # optimiser stay float32, losses are computed in float32 (autocast's policy for log_softmax).
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=train_cfg.precision == "bf16"):
+            loss, parts = self.loss(batch, gen)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if train_cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), train_cfg.grad_clip)
+        self.opt.step()
+        return parts
+
+    # ------------------------------------------------------------------ validation
+    @torch.no_grad()
+    def validate(self) -> dict:
+        if not self.val_ex:
+            return {}
+        self.model.eval()
+        ch = self.cfg.chain
+        c8 = c3 = n8 = n3 = 0
+        for bi, batch in enumerate(example_batches(self.val_ex, ch.batch_residues)):
+            p = chain_marginals(self.model, batch, steps=ch.steps, burn_in=ch.burn_in, noisy=ch.noise,
+                                seed=1000 + bi, precision=ch.precision)
+            pred8 = p.argmax(-1)
+            p3 = torch.zeros(*p.shape[:2], 3).index_add_(-1, torch.as_tensor(SS8_TO_SS3_INDEX), p)
+            pred3 = p3.argmax(-1)
+            y8, y3 = batch["y8"], batch["y3"]
+            c8 += int(((pred8 == y8) & (y8 >= 0)).sum())
+            n8 += int((y8 >= 0).sum())
+            c3 += int(((pred3 == y3) & (y3 >= 0)).sum())
+            n3 += int((y3 >= 0).sum())
+        self.model.train()
+        return {"val_q8": c8 / max(n8, 1), "val_q3": c3 / max(n3, 1), "val_residues8": n8, "val_residues3": n3}
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict:
+        return {"format": "seqgsn-train-state", "format_version": 1, "config": config_to_dict(self.cfg),
+                "model": self.model.state_dict(), "opt": self.opt.state_dict(),
+                "epoch": self.epoch, "step_in_epoch": self.step_in_epoch, "global_step": self.global_step,
+                "best": self.best, "best_epoch": self.best_epoch, "bad_epochs": self.bad_epochs,
+                "history": json.dumps(self.history), "elapsed": self.elapsed}
+
+    def save_state(self):
+        save_dict(self.run_dir / "state.pt", self.state_dict())
+
+    def load_state(self):
+        d = read_dict(self.run_dir / "state.pt")
+        if d.get("format") != "seqgsn-train-state":
+            raise CheckpointError("not a seqgsn training state", file=self.run_dir / "state.pt")
+        if _walkback_config(d["config"]) != _walkback_config(config_to_dict(self.cfg)):
+            raise CheckpointError("the run's config differs from the one given; resume with the run's "
+                                  "own config.yaml", file=self.run_dir / "state.pt")
+        _load_walkback(self.model, d["model"], self.run_dir / "state.pt")
+        self.opt.load_state_dict(d["opt"])
+        for k in ("epoch", "step_in_epoch", "global_step", "best", "best_epoch", "bad_epochs", "elapsed"):
+            setattr(self, k, d[k])
+        self.history = json.loads(d["history"])
+
+    def _stage_done(self, keys, metric: str) -> bool:
+        """model.pt already holds this stage's result, fitted with the same settings as now."""
+        d = read_dict(self.run_dir / "model.pt")
+        now, then = config_to_dict(self.cfg), d.get("config") or {}
+        return metric in (d.get("metrics") or {}) and \
+            all(then.get(sec, {}).get(k) == now[sec][k] for sec, k in keys)
+
+    def fit_calibration(self) -> dict:
+        """Fit the prediction temperature (``seqgsn.chain.temperature``) of the best model on the validation
+        chains; model.pt and config.yaml are rewritten with ``chain.temperature`` set to it."""
+        path = self.run_dir / "model.pt"
+        d = read_dict(path)
+        model = SeqGSN(self.cfg.model)
+        _load_walkback(model, d["state_dict"], path)
+        examples = self.val_ex or self.train_ex
+        if not self.val_ex:
+            self.log("[calibrate] no validation chains: fitting on the training chains (over-confident)")
+        res = fit_temperature(model, examples, self.cfg.chain, seed=self.cfg.train.seed)
+        self.cfg = dataclasses.replace(self.cfg, chain=dataclasses.replace(self.cfg.chain,
+                                                                           temperature=res["temperature"]))
+        metrics = dict(d.get("metrics") or {})
+        metrics["calibration"] = res
+        save_model(path, model, self.cfg, metrics=metrics, meta=d.get("meta"))
+        with atomic_write(self.run_dir / "config.yaml") as fh:
+            fh.write(dump_config(self.cfg))
+        self.log(f"[calibrate] temperature {res['temperature']:.3f}: validation NLL {res['nll_before']:.4f} -> "
+                 f"{res['nll_after']:.4f}, ECE8 {res['ece8_before']:.4f} -> {res['ece8_after']:.4f}")
+        return res
+
+    def fit_structured(self) -> dict:
+        """Fit the best model's CRF reconstruction (``seqgsn.chain.crf_fit``) on the validation chains
+        and rewrite model.pt with it. Idempotent: the fit restarts from T = 0, s = 1."""
+        d = read_dict(self.run_dir / "model.pt")
+        model = SeqGSN(self.cfg.model)
+        _load_walkback(model, d["state_dict"], self.run_dir / "model.pt")
+        examples = self.val_ex
+        if not examples:
+            self.log("[pairwise] no validation chains: fitting on the training chains "
+                     "(their unaries are overconfident, so the pairwise terms come out weaker)")
+            examples = self.train_ex
+        train_cfg = self.cfg.train
+        tick = time.time()
+        res = fit_pairwise(model, examples, self.cfg.chain, iters=train_cfg.pairwise_iters,
+                           lr=train_cfg.pairwise_lr, matched_iters=train_cfg.pairwise_matched_iters,
+                           val_samples=train_cfg.pairwise_val_samples, seed=train_cfg.seed, log=self.log)
+        res["minutes"] = round((time.time() - tick) / 60, 2)
+        metrics = dict(d.get("metrics") or {})
+        metrics["pairwise"] = res
+        save_model(self.run_dir / "model.pt", model, self.cfg, metrics=metrics, meta=d.get("meta"))
+        return res
+
+    # ------------------------------------------------------------------ loop
+    def fit(self, resume: bool = False) -> dict:
+        train_cfg = self.cfg.train
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with atomic_write(self.run_dir / "config.yaml") as fh:
+            fh.write(dump_config(self.cfg))
+        if resume:
+            self.load_state()
+            self.log(f"[train] resumed at epoch {self.epoch} step {self.step_in_epoch} "
+                     f"(global {self.global_step})")
+        self.model.train()
+        gen = torch.Generator()
+        start = time.time() - self.elapsed
+        stop_reason = "epochs"
+        while self.epoch < train_cfg.epochs:
+            rng = np.random.default_rng([train_cfg.seed, self.epoch])
+            batches = list(iterate_batches(self.all_examples(), train_cfg.batch_residues,
+                                           self.cfg.data.max_train_len, rng))
+            tick, res_count, run_loss = time.time(), 0, []
+            for bi in range(self.step_in_epoch, len(batches)):
+                batch = batches[bi]
+                parts = self.train_step(batch, gen, self.global_step)
+                self.global_step += 1
+                self.step_in_epoch = bi + 1
+                res_count += int(batch["mask"].sum())
+                run_loss.append(parts["sup"])
+                if train_cfg.log_every and self.global_step % train_cfg.log_every == 0:
+                    rate = res_count / max(time.time() - tick, 1e-9)
+                    self.log(f"[train] epoch {self.epoch + 1} step {bi + 1}/{len(batches)} "
+                             f"loss {np.mean(run_loss[-train_cfg.log_every:]):.4f} "
+                             + " ".join(f"{k} {v:.4f}" for k, v in parts.items())
+                             + f" lr {self.lr_at(self.global_step):.2e} {rate:,.0f} res/s")
+                if train_cfg.checkpoint_every and self.global_step % train_cfg.checkpoint_every == 0:
+                    self.elapsed = time.time() - start
+                    self.save_state()
+                if train_cfg.max_minutes and time.time() - start > 60 * train_cfg.max_minutes:
+                    stop_reason = "time budget"
+                    break
+            if stop_reason == "time budget" and self.step_in_epoch < len(batches):
+                self.elapsed = time.time() - start
+                self.save_state()
+                break
+            self.epoch += 1
+            self.step_in_epoch = 0
+            self.elapsed = time.time() - start
+            row = {"epoch": self.epoch, "global_step": self.global_step, "train_loss": float(np.mean(run_loss)),
+                   "minutes": round(self.elapsed / 60, 2), "train_res_per_s": res_count / max(time.time() - tick, 1e-9)}
+            row.update(self.validate())
+            self.history.append(row)
+            with open(self.run_dir / "metrics.jsonl", "a") as fh:
+                fh.write(json.dumps(row) + "\n")
+            self.log("[epoch] " + " ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                                           for k, v in row.items()))
+            score = row.get("val_q8", -row["train_loss"])
+            if score > self.best:
+                self.best, self.best_epoch, self.bad_epochs = score, self.epoch, 0
+                save_model(self.run_dir / "model.pt", self.model, self.cfg,
+                           metrics={k: v for k, v in row.items()}, meta=self.meta)
+            else:
+                self.bad_epochs += 1
+            self.save_state()
+            if train_cfg.patience and self.bad_epochs >= train_cfg.patience:
+                stop_reason = "early stopping"
+                break
+            if train_cfg.max_minutes and self.elapsed > 60 * train_cfg.max_minutes:
+                stop_reason = "time budget"
+                break
+        summary = {"best_epoch": self.best_epoch, "best_val_q8": self.best, "epochs_run": self.epoch,
+                   "global_step": self.global_step, "minutes": round(self.elapsed / 60, 2), "stop": stop_reason}
+        have_model = (self.run_dir / "model.pt").exists()
+        if self.cfg.train.calibrate and have_model:
+            summary["calibration"] = self.fit_calibration()
+        if self.cfg.model.label_pairwise and have_model:
+            if resume and self._stage_done(CRF_KEYS, "pairwise"):
+                self.log("[pairwise] model.pt already has a CRF fitted with these settings: kept")
+                summary["pairwise"] = read_dict(self.run_dir / "model.pt")["metrics"]["pairwise"]
+            else:
+                summary["pairwise"] = self.fit_structured()
+        self.log(f"[train] done: {summary}")
+        return summary
