@@ -4,13 +4,8 @@ Because x is clamped during the whole chain (Zhou & Troyanskaya 2014, Sec. 3.2:
 the chain samples y | x), everything that depends only on x is computed once
 per sequence here and reused by every chain step.
 
-Layout: the residual stream is kept position-major, ``[B, L, C]`` contiguous, so
-the per-position channel norm is one fused ``layer_norm`` and masking is a
-contiguous multiply. Each conv1d runs as a conv2d over a ``[B, C, 1, L]``
-channels-last view, which oneDNN reads and writes in that same layout: no
-transposing copies between blocks (about 1.5x faster on CPU than channels-first
-with a composed norm). Parameters keep their ``nn.Conv1d`` shapes, so model
-files do not depend on this choice.
+Tensors are position-major, ``[B, L, C]`` with a bool mask ``[B, L]``; parameters keep
+their ``nn.Conv1d`` shapes, so model files do not depend on the memory layout used.
 """
 from __future__ import annotations
 
@@ -21,11 +16,16 @@ import torch.nn.functional as F
 from ..alphabet import N_AA_TOKENS
 
 
+# Performance (CPU): the residual stream is kept position-major, [B, L, C] contiguous, so the
+# per-position channel norm is one fused layer_norm and masking is a contiguous multiply. Each conv1d
+# runs as a conv2d over a [B, C, 1, L] channels-last view, which oneDNN reads and writes in that same
+# layout: no transposing copies between blocks (about 1.5x faster on CPU than channels-first with a
+# composed norm). The output is contiguous when oneDNN keeps the channels-last layout (it does on
+# CPU), and correct either way.
 def conv_nlc(conv: nn.Conv1d, x: torch.Tensor) -> torch.Tensor:
     """``conv`` applied along L of a position-major tensor: [B, L, C_in] -> [B, L, C_out].
 
-    Same result as ``conv(x.transpose(1, 2)).transpose(1, 2)``; the output is contiguous when
-    oneDNN keeps the channels-last layout (it does on CPU), and correct either way."""
+    Same result as ``conv(x.transpose(1, 2)).transpose(1, 2)``."""
     w = conv.weight.unsqueeze(2)                                         # [C_out, C_in, 1, k]
     y = F.conv2d(x.transpose(1, 2).unsqueeze(2), w, conv.bias,           # [B, C_out, 1, L]
                  padding=(0, conv.padding[0]), dilation=(1, conv.dilation[0]))
