@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 
 import pytest
 from click.testing import CliRunner
 
 from seqgsn.cli import main
-from seqgsn.paths import data_root
+from tests.conftest import require_shared
 
 
 def run(*args):
@@ -77,7 +76,7 @@ def helix_pdb(path):
     io.save(str(path))
 
 
-@pytest.mark.skipif(shutil.which("mkdssp") is None, reason="mkdssp not installed")
+@pytest.mark.usefixtures("needs_mkdssp")
 def test_from_structures(tmp_path):
     d = tmp_path / "structs"
     d.mkdir()
@@ -101,9 +100,7 @@ def test_from_structures_without_mkdssp(tmp_path):
 
 
 def test_shared_scratch_and_flip_counts(tmp_path):
-    root = data_root()
-    if not (root / "scratch1d_sspro").exists():
-        pytest.skip("shared data not available")
+    root = require_shared("scratch1d_sspro").parent
     out = tmp_path / "scratch.seqgsn"
     assert run("import", root / "scratch1d_sspro", "-o", out).exit_code == 0
     st = json.loads(run("stats", out, "--json").stdout)

@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from seqgsn.cli import main
 from seqgsn.io.store import load_corpus, save_corpus
 from seqgsn.records import LabeledRecord
-from seqgsn.data.redundancy import find_mmseqs
 from tests.seqtools import mutate, random_protein
 
 
@@ -88,7 +87,7 @@ def test_filter_no_dedupe_and_labelled_store(tmp_path, corpora):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(find_mmseqs() is None, reason="mmseqs not installed")
+@pytest.mark.usefixtures("needs_mmseqs")
 def test_filter_mmseqs_cli(tmp_path, corpora):
     train, ta, tb = corpora
     out, rep = tmp_path / "kept.sgc", tmp_path / "r.json"

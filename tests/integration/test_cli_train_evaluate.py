@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.conftest import require_shared
+
 REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "configs" / "tiny.yaml"
 CB513 = "prottrans_netsurfp2_csv/CB513_HHblits.csv"
@@ -22,9 +24,7 @@ def _seqgsn(*args, **kw):
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    from seqgsn.paths import data_root
-    if not data_root().exists():
-        pytest.skip("shared data not available")
+    require_shared()
     run = tmp_path_factory.mktemp("tiny") / "run"
     r = _seqgsn("train", "--config", TINY, "--run-dir", run)
     assert r.returncode == 0, r.stderr

@@ -17,9 +17,9 @@ from seqgsn.data.redundancy import filter as filter_mod
 from seqgsn.data.redundancy import mmseqs as mmseqs_mod
 from tests.seqtools import mutate, random_protein
 
-HAVE_MMSEQS = mmseqs_mod.find_mmseqs() is not None
-METHODS = ["align", pytest.param("mmseqs", marks=pytest.mark.skipif(
-    not HAVE_MMSEQS, reason="mmseqs not installed"))]
+from tests.conftest import require_tool
+
+METHODS = ["align", "mmseqs"]
 
 
 
@@ -90,7 +90,7 @@ def test_filter_align_fallback(combined):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAVE_MMSEQS, reason="mmseqs not installed")
+@pytest.mark.usefixtures("needs_mmseqs")
 def test_filter_mmseqs(combined):
     train, tests = combined
     res = filter_against(train, tests, identity=0.4, coverage=0.5, method="mmseqs")
@@ -99,7 +99,7 @@ def test_filter_mmseqs(combined):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAVE_MMSEQS, reason="mmseqs not installed")
+@pytest.mark.usefixtures("needs_mmseqs")
 def test_mmseqs_swapped_prefilter_finds_the_same_pairs(combined):
     """'target' prefilter (targets look up queries, results swapped back) on clear cases."""
     train, tests = combined
@@ -275,6 +275,8 @@ def families():
 
 @pytest.fixture(scope="module", params=METHODS)
 def clustered(request, families):
+    if request.param == "mmseqs":
+        require_tool("mmseqs")
     recs, _ = families
     return request.param, cluster(recs, identity=0.5, coverage=0.8, method=request.param)
 

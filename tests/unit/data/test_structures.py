@@ -12,12 +12,11 @@ import warnings
 
 import pytest
 
+from seqgsn.data.structures import chains_from_structures, find_mkdssp
 from seqgsn.errors import InvalidFileError, ToolNotFoundError
 from seqgsn.io.corpus import detect_format, read_corpus
-from seqgsn.data.structures import chains_from_structures, find_mkdssp
 
-MKDSSP = shutil.which("mkdssp")
-needs_mkdssp = pytest.mark.skipif(MKDSSP is None, reason="mkdssp (DSSP 4) not installed")
+from tests.conftest import require_tool
 HELIX = "AEAAAKEAAAKEAAAKAAKA"
 EXTENDED = "GSVTVK"
 
@@ -66,7 +65,7 @@ def _mkdssp(structure, tmp_path, *args):
     header = "HEADER    DE NOVO PROTEIN" + " " * 25 + "01-JAN-00   1TOY" + " " * 14 + "\n"
     inp.write_text(header + text)
     out = tmp_path / ("out.cif" if "mmcif" in args else "out.dssp")
-    subprocess.run([MKDSSP, *args, str(inp), str(out)], check=True, capture_output=True)
+    subprocess.run([require_tool("mkdssp"), *args, str(inp), str(out)], check=True, capture_output=True)
     return out
 
 
@@ -77,7 +76,7 @@ def check_chains(recs):
     assert "H" not in b.ss8 and "E" not in b.ss8
 
 
-@needs_mkdssp
+@pytest.mark.usefixtures("needs_mkdssp")      # mkdssp (DSSP 4): skip locally, fail under CI
 def test_classic_dssp_reader(structure_pdb, tmp_path):
     out = _mkdssp(structure_pdb, tmp_path, "--output-format", "dssp")
     assert detect_format(out) == "dssp"
@@ -87,7 +86,7 @@ def test_classic_dssp_reader(structure_pdb, tmp_path):
     check_chains(recs)
 
 
-@needs_mkdssp
+@pytest.mark.usefixtures("needs_mkdssp")      # mkdssp (DSSP 4): skip locally, fail under CI
 def test_mmcif_dssp_reader(structure_pdb, tmp_path):
     out = _mkdssp(structure_pdb, tmp_path, "--output-format", "mmcif", "--write-experimental")
     assert detect_format(out) == "dssp_mmcif"
@@ -108,7 +107,7 @@ def test_classic_dssp_reader_errors(tmp_path):
     assert e.value.line == 3
 
 
-@needs_mkdssp
+@pytest.mark.usefixtures("needs_mkdssp")      # mkdssp (DSSP 4): skip locally, fail under CI
 def test_chains_from_structures(structure_pdb, tmp_path):
     d = tmp_path / "in"
     d.mkdir()
