@@ -20,7 +20,7 @@ import torch
 
 from .alphabet import SS8, decode_ss8, encode_ss8
 from .chain.heap import release_free_memory
-from .chain.marginals import chain_marginals, chain_samples, chain_step_probs, clamp_tensors
+from .chain.marginals import chain_marginals, chain_samples, chain_step_probs, check_steps, clamp_tensors
 from .config import ChainConfig, Config
 from .data.batches import length_batches
 from .data.features import FeatureSpec, featurize
@@ -93,14 +93,14 @@ class Predictor:
                 steps: Optional[int] = None, burn_in: Optional[int] = None, seed: int = 0,
                 noisy: Optional[bool] = None) -> List[Prediction]:
         """Averaged-marginal prediction; output in input order. clamps: id -> labels ('-' = free)."""
-        steps = steps or self.chain.steps
+        steps = self.chain.steps if steps is None else steps
         burn_in = self.chain.burn_in if burn_in is None else burn_in
-        burn_in = min(burn_in, steps - 1)
+        check_steps(steps, burn_in)
         noisy = self.chain.noise if noisy is None else noisy
         out: List[Optional[Prediction]] = [None] * len(records)
-        for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
-            prob = chain_marginals(self.model, batch, steps=steps, burn_in=burn_in, noisy=noisy,
-                                   seed=seed + 7919 * bi, clamp=clamp, precision=self.chain.precision,
+        for idx, batch, clamp in self._batches(records, clamps):
+            prob = chain_marginals(self.model, batch, steps=steps, burn_in=burn_in, groups=self.chain.groups,
+                                   noisy=noisy, seed=seed, clamp=clamp, precision=self.chain.precision,
                                    temperature=self.chain.temperature).numpy()
             for j, i in enumerate(idx):
                 r = records[i]
@@ -112,20 +112,25 @@ class Predictor:
     def chain_trace(self, records: Sequence[Record], *, steps: Optional[int] = None, seed: int = 0,
                     noisy: Optional[bool] = None,
                     clamps: Optional[Dict[str, str]] = None) -> List[np.ndarray]:
-        """Per record, float32 [steps, L, 8]: the label distribution of every chain step.
+        """Per record, (float32 [steps, L, 8], bool [steps, L]): every chain step's label distribution
+        and which residues that step re-decided.
 
-        Same batches and seeds as :meth:`predict`, so with ``chain.temperature`` 1 ``trace[b:].mean(0)``
-        equals ``predict(steps=steps, burn_in=b)``'s ``prob8`` (before clamped rows are set to one-hot);
-        the trace itself is never temperature-scaled (it is what the chain samples from).
+        Same seeds as :meth:`predict`: with ``chain.temperature`` 1, averaging each residue's rows
+        after burn-in over the steps that re-decided it gives ``predict``'s ``prob8`` (``seqgsn.decode``);
+        the trace is never temperature-scaled (it is what the chain samples from).
         For chain diagnostics: accuracy or marginals against the number of steps."""
-        steps = steps or self.chain.steps
+        steps = self.chain.steps if steps is None else steps
+        check_steps(steps, 0)
         noisy = self.chain.noise if noisy is None else noisy
-        out: List[Optional[np.ndarray]] = [None] * len(records)
-        for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
-            probs = chain_step_probs(self.model, batch, steps=steps, noisy=noisy, seed=seed + 7919 * bi,
-                                     clamp=clamp, precision=self.chain.precision).numpy()
+        out: List[Optional[tuple]] = [None] * len(records)
+        for idx, batch, clamp in self._batches(records, clamps):
+            probs, masked = chain_step_probs(self.model, batch, steps=steps, groups=self.chain.groups,
+                                             noisy=noisy, seed=seed, clamp=clamp,
+                                             precision=self.chain.precision)
+            probs, masked = probs.numpy(), masked.numpy()
             for j, i in enumerate(idx):
-                out[i] = probs[:, j, :len(records[i].seq)].astype(np.float32)
+                n = len(records[i].seq)
+                out[i] = (probs[:, j, :n].astype(np.float32), masked[:, j, :n])
         return out
 
     def resolve_sampler(self, sampler: Optional[str] = None) -> str:
@@ -137,18 +142,21 @@ class Predictor:
                               file=self.path)
         return sampler
 
-    def sample(self, records: Sequence[Record], *, n: int, burn_in: Optional[int] = None, thin: int = 1,
+    def sample(self, records: Sequence[Record], *, n: int, burn_in: Optional[int] = None,
+               thin: Optional[int] = None,
                seed: int = 0, clamps: Optional[Dict[str, str]] = None,
                sampler: Optional[str] = None) -> List[Prediction]:
-        """n label sequences per record drawn from the chain (after burn-in, every thin steps).
+        """n label sequences per record drawn from the chain (after burn-in, every thin steps;
+        thin None = ``chain.groups``, one full sweep between samples).
 
         sampler: 'independent' | 'crf' (see ``ChainConfig.sampler``); None = the model's."""
         burn_in = self.chain.burn_in if burn_in is None else burn_in
+        thin = self.chain.groups if thin is None else thin
         sampler = self.resolve_sampler(sampler)
         out: List[Optional[Prediction]] = [None] * len(records)
-        for bi, (idx, batch, clamp) in enumerate(self._batches(records, clamps)):
-            s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, seed=seed + 7919 * bi,
-                              clamp=clamp, precision=self.chain.precision, sampler=sampler,
+        for idx, batch, clamp in self._batches(records, clamps):
+            s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, groups=self.chain.groups,
+                              seed=seed, clamp=clamp, precision=self.chain.precision, sampler=sampler,
                               match_iters=self.chain.match_iters, match_step=self.chain.match_step).numpy()
             for j, i in enumerate(idx):
                 r = records[i]

@@ -54,12 +54,9 @@ class ModelConfig:
     dropout: float = 0.15
     hidden: tuple = (64, 64)                     # h1..hL channels (L >= 1; >= 2 is a deep GSN)
     hidden_kernel: int = 5
-    label_kernel: int = 5                        # y <-> h1 convolution width
+    label_kernel: int = 9                        # y <-> h1 convolution width (label context +-8)
     noise_pre: float = 0.1                       # Gaussian std before the hidden non-linearity
     noise_post: float = 0.1                      # ... and after it
-    label_corruption: str = "mask"               # mask | salt_pepper | none
-    label_corruption_p: float = 0.2              # applied to the sampled label state each step
-    label_sampling: str = "sample"               # sample (GSN) | mean (deterministic marginal)
     x_corruption_p: float = 0.0                  # hybrid: residues masked in x (then reconstructed)
     label_pairwise: bool = False                 # structured reconstruction: a linear-chain CRF over y
                                                  # (pairwise potentials fitted after training, seqgsn.chain.crf_fit)
@@ -71,8 +68,10 @@ class ModelConfig:
 class ChainConfig:
     """How the chain is run at prediction time."""
 
-    steps: int = 4
-    burn_in: int = 1
+    steps: int = 5                               # 1 all-masked step + sweeps of `groups` steps
+    burn_in: int = 1                             # steps not averaged (the all-masked start)
+    groups: int = 2                              # each step after the first re-decides 1/groups of
+                                                 # the free residues (seqgsn.model.masking)
     noise: bool = True                           # False = mean-field (noise-free) chain
     batch_residues: int = 32768
     precision: str = "fp32"                      # fp32 | bf16 (autocast; outputs stay float32)
@@ -91,8 +90,8 @@ class TrainConfig:
     step_weights: str = "uniform"                # uniform | last (weight of each step's cost)
     clamp_train_p: float = 0.3                   # fraction of chains started from partly known labels
     clamp_train_max: float = 0.6                 # max fraction of labels given to those chains
-    truth_start_p: float = 0.0                   # fraction of chains whose label state starts from the truth
-    truth_start_max: float = 0.9                 # ... with a random fraction (up to this) of it visible
+    mask_all_p: float = 0.3                      # walkback starts from the true labels masked at a rate
+                                                 # r ~ U(0,1); this fraction of chains starts all-masked
     hybrid_lambda: float = 1.0                   # lambda * sup(y) + (1 - lambda) * unsup(x)
     epochs: int = 20
     lr: float = 2e-3
@@ -198,11 +197,10 @@ def validate(cfg: Config, source: str = "<config>") -> None:
     for k in (m.backbone_kernel, m.hidden_kernel, m.label_kernel):
         if k % 2 == 0:
             raise ConfigError(f"kernel widths must be odd (got {k})", file=source)
-    if m.label_corruption not in ("mask", "salt_pepper", "none"):
-        raise ConfigError(f"model.label_corruption must be mask|salt_pepper|none, got {m.label_corruption!r}",
-                          file=source)
-    if m.label_sampling not in ("sample", "mean"):
-        raise ConfigError(f"model.label_sampling must be sample|mean, got {m.label_sampling!r}", file=source)
+    if c.groups < 1:
+        raise ConfigError(f"chain.groups must be >= 1, got {c.groups}", file=source)
+    if not 0.0 <= t.mask_all_p <= 1.0:
+        raise ConfigError("train.mask_all_p must be in [0, 1]", file=source)
     if not 0.0 <= t.hybrid_lambda <= 1.0:
         raise ConfigError("train.hybrid_lambda must be in [0, 1]", file=source)
     if t.walkback < 1 or c.steps < 1 or not 0 <= c.burn_in < c.steps:

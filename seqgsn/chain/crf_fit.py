@@ -30,7 +30,7 @@ def _unaries(model: SeqGSN, examples: List[Example], chain: ChainConfig, seed: i
     y8, y3)], u = log p_t (``decode.chain_step_log_probs``)."""
     batches = example_batches(examples, chain.batch_residues)
     return [(u, b["mask"], b["y8"], b["y3"])
-            for logp, b in chain_step_log_probs(model, batches, chain, seed) for u in logp]
+            for logp, _, b in chain_step_log_probs(model, batches, chain, seed) for u in logp]
 
 
 def _adam(params, units, n_total, unary, model, iters, lr, log, tag) -> tuple:
@@ -74,7 +74,7 @@ def segment_w1(model: SeqGSN, examples: List[Example], chain: ChainConfig, *, n:
     got = {"H": [], "E": []}
     ref = {"H": [], "E": []}
     for bi, b in enumerate(example_batches(examples, chain.batch_residues)):
-        s = chain_samples(model, b, n=n, burn_in=chain.burn_in, seed=seed + 7919 * bi,
+        s = chain_samples(model, b, n=n, burn_in=chain.burn_in, thin=chain.groups, groups=chain.groups, seed=seed,
                           precision=chain.precision, sampler="crf", match_iters=chain.match_iters,
                           match_step=chain.match_step)                     # [n, B, L]
         labelled = (b["y8"] >= 0) | (b["y3"] >= 0)

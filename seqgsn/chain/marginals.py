@@ -1,7 +1,13 @@
-"""Running the trained chain: averaged marginals, clamped prediction, sampling.
+"""Running the trained chain: marginal estimates, clamped prediction, samples.
 
-Estimator (Zhou & Troyanskaya 2014, Sec. 3.4): p(y_i | x) ~ (1 / (K - b)) * sum_{t > b} p_t(y_i | h1_t, x),
-the label distributions of chain steps after burn-in b, from the neutral start.
+Estimator: each residue's reconstruction distribution p_t(y_i | y~_t, h_t, x), averaged over the
+steps t > burn_in that re-decided it (masked it; ``ChainOutput.step_masked``): a Rao-Blackwellised
+estimate of p(y_i | x) = E_{y_-i ~ chain}[p(y_i | y_-i, x)] (a residue shown to a step would only be
+copied). A residue that no step after burn-in re-decided (``steps - burn_in < groups``) falls back to
+every step's distribution. Clamped residues are one-hot.
+
+Seeds: a record's chain is seeded from (seed, its encoded sequence) (``noise.record_seed``), and its noise is
+drawn over its own length only, so its output does not depend on the rest of the batch.
 """
 from __future__ import annotations
 
@@ -10,11 +16,8 @@ from typing import Iterable, Iterator, Optional
 import torch
 
 from ..config import ChainConfig
-from ..model.gsn import SeqGSN
-
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(int(seed))
+from ..model.gsn import ChainSettings, SeqGSN
+from ..model.noise import Noise, record_seed
 
 
 def _autocast(precision: str):
@@ -27,70 +30,86 @@ def _state_dtype(precision: str):
     return torch.bfloat16 if precision == "bf16" else None
 
 
+def batch_noise(batch: dict, seed: int) -> Noise:
+    """Per-record noise: record b's generator is seeded from (seed, its tokens), drawn over its length."""
+    lengths = batch["mask"].sum(1).tolist()
+    tok = batch["tokens"].to(torch.int8).cpu().numpy()
+    return Noise.per_record([record_seed(seed, tok[b, :n].tobytes()) for b, n in enumerate(lengths)], lengths)
+
+
+def check_steps(steps: int, burn_in: int) -> None:
+    if steps < 1:
+        raise ValueError(f"the chain needs at least one step (steps={steps})")
+    if not 0 <= burn_in < steps:
+        raise ValueError(f"burn_in must be in [0, steps): got burn_in={burn_in}, steps={steps}")
+
+
+def _run(model: SeqGSN, batch: dict, settings: ChainSettings, seed: int, clamp, precision: str):
+    with _autocast(precision):
+        return model.run_chain(batch["tokens"], batch["mask"], settings, batch_noise(batch, seed),
+                               profile=batch.get("profile"), clamp=clamp)
+
+
+def _one_hot_clamps(probs: torch.Tensor, clamp) -> torch.Tensor:
+    if clamp is None:
+        return probs
+    known, lab = clamp
+    onehot = torch.nn.functional.one_hot(lab.clamp_min(0), probs.shape[-1]).to(probs.dtype)
+    return torch.where(known.unsqueeze(-1), onehot, probs)
+
+
 @torch.inference_mode()
-def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, noisy: bool = True,
-                    seed: int = 0, clamp=None, precision: str = "fp32",
+def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, groups: int = 2,
+                    noisy: bool = True, seed: int = 0, clamp=None, precision: str = "fp32",
                     temperature: float = 1.0) -> torch.Tensor:
-    """-> prob8 [B, L, 8] float32: mean of step distributions softmax(z_t / temperature),
-    t = burn_in+1..steps (clamped rows one-hot). temperature: ``seqgsn.chain.temperature``."""
-    with _autocast(precision):
-        out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
-                              clamp=clamp, noisy=noisy, gen=_gen(seed),
-                              state_dtype=_state_dtype(precision), final_state=False)
-    probs = torch.stack([torch.softmax(lg.float() / temperature, -1)
-                         for lg in out.step_logits[burn_in:]]).mean(0)
-    if clamp is not None:
-        known, lab = clamp
-        onehot = torch.nn.functional.one_hot(lab.clamp_min(0), probs.shape[-1]).to(probs.dtype)
-        probs = torch.where(known.unsqueeze(-1), onehot, probs)
-    return probs
+    """-> prob8 [B, L, 8] float32 (module docstring); softmax(z_t / temperature) (``seqgsn.calibration``)."""
+    check_steps(steps, burn_in)
+    out = _run(model, batch, ChainSettings(steps, groups=groups, noisy=noisy, final_state=False,
+                                           state_dtype=_state_dtype(precision)), seed, clamp, precision)
+    probs = torch.stack([torch.softmax(lg.float() / temperature, -1) for lg in out.step_logits[burn_in:]])
+    w = torch.stack(out.step_masked[burn_in:]).unsqueeze(-1).to(probs.dtype)     # [S, B, L, 1]
+    n = w.sum(0)
+    est = torch.where(n > 0, (probs * w).sum(0) / n.clamp_min(1), probs.mean(0))
+    return _one_hot_clamps(est, clamp)
 
 
 @torch.inference_mode()
-def chain_step_probs(model: SeqGSN, batch: dict, *, steps: int, noisy: bool = True, seed: int = 0,
-                     clamp=None, precision: str = "fp32") -> torch.Tensor:
-    """-> float32 [steps, B, L, 8]: the label distribution p_t(y | h1_t, x) of every chain step.
-
-    Same chain as ``chain_marginals`` with the same seed: its output is the mean of these over
-    t = burn_in+1..steps (a shorter chain is a prefix of a longer one)."""
-    with _autocast(precision):
-        out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
-                              clamp=clamp, noisy=noisy, gen=_gen(seed),
-                              state_dtype=_state_dtype(precision))
-    return torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits])
+def chain_step_probs(model: SeqGSN, batch: dict, *, steps: int, groups: int = 2, noisy: bool = True,
+                     seed: int = 0, clamp=None, precision: str = "fp32"):
+    """-> (probs [steps, B, L, 8] float32, masked [steps, B, L] bool): every step's reconstruction
+    distribution and which residues it re-decided. Same chain as ``chain_marginals`` with the same
+    seed (a shorter chain is a prefix of a longer one)."""
+    check_steps(steps, 0)
+    out = _run(model, batch, ChainSettings(steps, groups=groups, noisy=noisy,
+                                           state_dtype=_state_dtype(precision)), seed, clamp, precision)
+    return (torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits]),
+            torch.stack(out.step_masked))
 
 
 def chain_step_log_probs(model: SeqGSN, batches: Iterable[dict], chain: ChainConfig,
                          seed: int) -> Iterator[tuple]:
-    """Per batch: (log p_t [S, B, L, 8] of the prediction chain's steps after burn-in, batch).
-
-    The batch with index bi is seeded ``seed + 7919 * bi`` (as ``Predictor.predict``). log p_t is
-    the step's logits up to a per-residue constant, which neither a temperature-scaled softmax nor
-    a CRF sees. Cloned out of inference mode: the fits multiply them by trained parameters."""
-    for bi, b in enumerate(batches):
-        probs = chain_step_probs(model, b, steps=chain.steps, noisy=chain.noise, seed=seed + 7919 * bi,
-                                 precision=chain.precision)[chain.burn_in:]        # [S, B, L, 8]
-        yield torch.log(probs.clamp_min(1e-30)).clone(), b
+    """Per batch: (log p_t [S, B, L, 8] of the prediction chain's steps after burn-in, masked [S, B, L],
+    batch). Cloned out of inference mode: the fits multiply them by trained parameters."""
+    for b in batches:
+        probs, masked = chain_step_probs(model, b, steps=chain.steps, groups=chain.groups, noisy=chain.noise,
+                                         seed=seed, precision=chain.precision)
+        yield torch.log(probs[chain.burn_in:].clamp_min(1e-30)).clone(), masked[chain.burn_in:].clone(), b
 
 
 @torch.inference_mode()
-def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int = 1,
-                  seed: int = 0, clamp=None, precision: str = "fp32",
-                  sampler: str = "independent", match_iters: int = 0,
-                  match_step: float = 0.3) -> torch.Tensor:
-    """-> int labels [n, B, L]: the chain's label states after burn-in, every ``thin`` steps.
+def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int = 1, groups: int = 2,
+                  seed: int = 0, clamp=None, precision: str = "fp32", sampler: str = "independent",
+                  match_iters: int = 0, match_step: float = 0.3) -> torch.Tensor:
+    """-> int labels [n, B, L]: the chain's label states y_{t+1} after burn-in, every ``thin`` steps.
 
-    sampler: 'independent' (per-residue draws) or 'crf' (whole-sequence draws from the CRF
-    reconstruction of a ``label_pairwise`` model)."""
+    With ``thin`` = ``groups`` each sample is one full sweep after the previous one."""
+    if n < 1 or thin < 1 or burn_in < 0:
+        raise ValueError(f"need n >= 1, thin >= 1, burn_in >= 0 (got {n}, {thin}, {burn_in})")
     steps = burn_in + n * thin
-    with _autocast(precision):
-        out = model.run_chain(batch["tokens"], batch["mask"], steps, profile=batch.get("profile"),
-                              clamp=clamp, noisy=True, sampling="sample", gen=_gen(seed),
-                              state_dtype=_state_dtype(precision), sampler=sampler,
-                              match_iters=match_iters, match_step=match_step)
-    # samples[t] is the state drawn from step t's reconstruction (before corruption)
-    picked = [out.samples[burn_in + (i + 1) * thin - 1] for i in range(n)]
-    s = torch.stack(picked)
+    out = _run(model, batch, ChainSettings(steps, groups=groups, noisy=True, sampler=sampler,
+                                           match_iters=match_iters, match_step=match_step,
+                                           state_dtype=_state_dtype(precision)), seed, clamp, precision)
+    s = torch.stack([out.samples[burn_in + (i + 1) * thin - 1] for i in range(n)])
     if clamp is not None:
         known, lab = clamp
         s = torch.where(known.unsqueeze(0), lab.unsqueeze(0), s)

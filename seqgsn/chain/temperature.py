@@ -28,16 +28,23 @@ from .marginals import chain_step_log_probs
 
 
 def _steps(model: SeqGSN, examples: List[Example], chain: ChainConfig, seed: int) -> list:
-    """Per batch: (log p_t [S, N, 8] of the steps after burn-in, y8 [N], y3 [N]) over labelled residues."""
+    """Per batch: ((log p_t [S, N, 8], re-decided [S, N]) of the steps after burn-in, y8 [N], y3 [N])
+    over labelled residues."""
     units = []
-    for logp, b in chain_step_log_probs(model, example_batches(examples, chain.batch_residues), chain, seed):
+    for logp, masked, b in chain_step_log_probs(model, example_batches(examples, chain.batch_residues),
+                                                chain, seed):
         keep = b["mask"] & ((b["y8"] >= 0) | (b["y3"] >= 0))                      # [B, L]
-        units.append((logp[:, keep], b["y8"][keep], b["y3"][keep]))
+        units.append(((logp[:, keep], masked[:, keep]), b["y8"][keep], b["y3"][keep]))
     return units
 
 
-def _predict(logp: torch.Tensor, T: float) -> torch.Tensor:
-    return torch.softmax(logp / T, -1).mean(0)                                         # [N, 8]
+def _predict(steps: tuple, T: float) -> torch.Tensor:
+    """The prediction estimator of ``seqgsn.decode.chain_marginals`` at temperature T -> [N, 8]."""
+    logp, masked = steps
+    p = torch.softmax(logp / T, -1)                                                    # [S, N, 8]
+    w = masked.unsqueeze(-1).to(p.dtype)
+    n = w.sum(0)
+    return torch.where(n > 0, (p * w).sum(0) / n.clamp_min(1), p.mean(0))
 
 
 def nll(units: list, T: float) -> float:

@@ -20,8 +20,8 @@ __all__ = ["chain_diagnostics", "calibration_compare"]
 # ----------------------------------------------------------------------------- chain diagnostics
 
 def _step_probs(predictor, records, steps: int, seed: int, noisy: bool) -> List[np.ndarray]:
-    """Per record: float32 [steps, L, 8], the label distribution of every chain step
-    (``Predictor.chain_trace``: same batches and seeds as ``predict``)."""
+    """Per record: (float32 [steps, L, 8], bool [steps, L]): every chain step's label distribution and
+    which residues it re-decided (``Predictor.chain_trace``: same seeds as ``predict``)."""
     return predictor.chain_trace(records, steps=steps, seed=seed, noisy=noisy)
 
 
@@ -36,7 +36,8 @@ def chain_diagnostics(predictor, refs: Sequence[LabeledRecord], max_steps: int =
 
     * ``q8_avg[b][k]`` / ``q3_avg[b][k]`` / ``nll8_avg[b][k]``: Q8, Q3 and mean negative
       log-likelihood (nats) of the truth under the averaged marginals
-      ``mean(p_{b+1}..p_k)`` (= ``predict(steps=k, burn_in=b)``) for burn-in b = 0 and 1;
+      of steps b+1..k (= ``predict(steps=k, burn_in=b)``: each residue averaged over the steps
+      that re-decided it, ``seqgsn.chain.marginals``) for burn-in b = 0 and 1;
       ``None`` where k <= b.
     * ``q8_step[k]`` / ``q3_step[k]``: Q8/Q3 of step k's distribution alone (not averaged).
     * ``mean_marginal[k][cls]``: mean over evaluated residues of p_k(cls); ``truth_freq``:
@@ -67,6 +68,8 @@ def chain_diagnostics(predictor, refs: Sequence[LabeledRecord], max_steps: int =
                 _f(-np.mean(np.log(np.maximum(p[rows, t8], 1e-12)))))
 
     csum = np.cumsum(P, axis=0)
+    wsum = np.cumsum(P * W[..., None], axis=0)
+    nsum = np.cumsum(W, axis=0)[..., None]
     avg = {}
     for b in (0, 1):
         res = {"q8": [], "q3": [], "nll8": []}
@@ -74,7 +77,10 @@ def chain_diagnostics(predictor, refs: Sequence[LabeledRecord], max_steps: int =
             if k <= b:
                 s = (None, None, None)
             else:
-                s = scores((csum[k - 1] - (csum[b - 1] if b else 0.0)) / (k - b))
+                plain = (csum[k - 1] - (csum[b - 1] if b else 0.0)) / (k - b)
+                n = nsum[k - 1] - (nsum[b - 1] if b else 0.0)
+                w = wsum[k - 1] - (wsum[b - 1] if b else 0.0)
+                s = scores(np.where(n > 0, w / np.maximum(n, 1), plain))
             for key, v in zip(("q8", "q3", "nll8"), s):
                 res[key].append(v)
         avg[b] = res

@@ -37,7 +37,7 @@ def format_samples(s: dict) -> str:
            f"  diversity (pairs of samples differing, per position): {_p(s['diversity']['pooled'], 0)}%"
            f"  (chain mean {_p(s['diversity']['chain_mean'], 0)}%)",
            f"  majority of samples agrees with argmax: {_p(s['majority_agreement']['argmax'], 0)}%"
-           f" (target >= {100 * s['majority_agreement']['target']:.0f}%), with segment decoding: "
+           f", with segment decoding: "
            f"{_p(s['majority_agreement']['segment'], 0)}%",
            "", "  decoder          Q8      Q3    SOV3   too-short segments /100 res"]
     for name, d in s["decoders"].items():

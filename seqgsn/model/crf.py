@@ -134,22 +134,22 @@ def nll(u, trans, mask, y8, y3=None, groups=None, space: Optional[StateSpace] = 
     return (lz - lz_y).sum(), n
 
 
-def _draw(logits, gen):                          # [B, S] -> [B] (Gumbel-max)
-    e = (-torch.log(torch.rand(logits.shape, generator=gen).clamp_min(1e-10))).clamp_min(1e-10)
+def _draw(logits, noise):                        # [B, S] -> [B] (Gumbel-max)
+    e = (-torch.log(noise.rows(tuple(logits.shape)).clamp_min(1e-10))).clamp_min(1e-10)
     return (logits - torch.log(e)).argmax(1)
 
 
-def sample(u: torch.Tensor, trans: torch.Tensor, mask: torch.Tensor, gen=None,
+def sample(u: torch.Tensor, trans: torch.Tensor, mask: torch.Tensor, noise,
            space: Optional[StateSpace] = None) -> torch.Tensor:
     """One exact draw per chain (forward filtering, backward sampling). u [B, L, K] -> labels [B, L]."""
     us, ts, space = _prep(u, trans, space)
     alpha = _forward(us, ts, mask, space.start)
     B, L, _ = us.shape
     out = torch.empty(B, L, dtype=torch.long)
-    s = _draw(alpha[-1], gen)
+    s = _draw(alpha[-1], noise)
     out[:, L - 1] = s
     for i in range(L - 2, -1, -1):
-        prev = _draw(alpha[i] + ts[:, s].T, gen)     # p(s_i | s_{i+1}) ~ alpha_i + T[:, s_{i+1}]
+        prev = _draw(alpha[i] + ts[:, s].T, noise)     # p(s_i | s_{i+1}) ~ alpha_i + T[:, s_{i+1}]
         # past the chain's end position i+1 is padding: s_i is the chain's last state, keep it
         s = torch.where(mask[:, i + 1], prev, s)
         out[:, i] = s

@@ -1,25 +1,35 @@
-"""SeqGSN: the conditional convolutional GSN p(y | x) with an optional hybrid x-term.
+"""SeqGSN: the conditional convolutional GSN p(y | x), a Markov chain over (y, h1..hL) given x.
 
-Training (walkback, Bengio et al. 2014 Sec. 3.3; Zhou & Troyanskaya 2014 Sec. 3.3):
-the chain starts from a corrupted label state y~_0 (the true labels with a random
-fraction kept, the rest masked to the neutral all-zero state) and is unrolled for
-k steps; the cost sums the reconstruction negative log-likelihood of y at every
-step. Gradients flow through the hidden units (additive Gaussian noise is
-reparameterised); sampled labels are treated as constants.
+One transition (Bengio et al. 2014, Sec. 3; Zhou & Troyanskaya 2014, Sec. 3.2-3.3), label state
+y_t [B, 8, L] (one-hot; all-zero where no label is known yet):
 
-Hybrid (Zöhrer & Pernkopf 2014): the visible state also holds x; a fraction of
-residues is masked and reconstructed from h1 at every step (tied with the x->h1
-map), giving ``lambda * sup(y) + (1 - lambda) * unsup(x)``. Unlabelled sequences
-add only the x-term.
+    y~_t ~ C(y~ | y_t)            masking corruption: a subset of the free residues set to all-zero
+    h_t  = f(y~_t, h_{t-1}, x)    ``Transition``, Gaussian noise in every hidden layer
+    y_{t+1} ~ P(y | h_t, x)       every residue drawn from the reconstruction distribution
+    clamped residues: y_{t+1} = the known label (never masked, reset after every draw)
 
-Prediction: run the chain K steps from the neutral state, average the label
-distributions of the steps after burn-in. Positions with known labels are clamped:
-they are reset to the known label at every step, and the known labels also enter
-h1 through their own convolution (conditioning input, like x).
+Training (walkback, Bengio et al. 2013 Sec. 3.3 / 2014 Sec. 3.3; Deep Learning book 20.11.3): the
+chain starts from a *training example*: y_0 = the true 8-state labels, corrupted at step 1 with a
+mask rate r ~ U(0, 1) per chain (or r = 1, everything masked, for a fraction ``mask_all_p`` of the
+chains: the state prediction starts from), then unrolled ``walkback`` steps, each re-masking its own
+draw at a fresh rate. The cost sums the NLL of the true labels under every step's reconstruction, so
+the reconstruction learns to read the visible labels (true ones, and its own earlier draws) as well
+as x. Gradients flow through the hidden units; drawn labels are constants. Residues with only a
+3-state label start masked.
+
+Prediction (``mode='predict'``): step 0 masks every free residue (P(y | x) alone); then sweeps of
+``groups`` steps, each sweep a fresh random partition of the free residues, step g masking group g
+so that every residue is re-decided once per sweep given the others' current labels (a blocked
+Gibbs-style scan, the GSN reading of iterative mask-predict decoding). ``step_masked`` says which
+residues each step re-decided: the marginal estimator (``seqgsn.decode``) averages a residue's
+reconstruction distribution over the steps that masked it.
+
+Hybrid (Zoehrer & Pernkopf 2014): x-logits from h1 through the transposed x->h1 map; the caller
+masks x and scores them (``with_x``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List, Optional
 
 import torch
@@ -30,17 +40,36 @@ from ..alphabet import N_AA_INPUT, SS8
 from ..config import ModelConfig
 from . import crf
 from .backbone import Backbone
-from .noise import corrupt_labels, sample_onehot
+from .masking import prediction_mask, sweep_groups, training_mask
+from .noise import Noise, sample_onehot
 from .transition import Transition
 
 N_LABELS = len(SS8)
 
 
+@dataclass(frozen=True)
+class ChainSettings:
+    """How one chain is run: everything ``run_chain`` needs besides the data."""
+
+    steps: int
+    mode: str = "predict"            # predict (all-masked start, then sweeps) | train (walkback from y)
+    groups: int = 2                  # predict: residues re-decided per step = 1 / groups of the free ones
+    noisy: bool = True               # hidden-unit noise and label draws; False = noise-free (argmax fed)
+    mask_all_p: float = 0.3          # train: fraction of chains whose first step masks every label
+    sampler: str = "independent"     # independent (per-residue draws) | crf (``label_pairwise`` models)
+    match_iters: int = 0             # crf: IPF steps matching the step's marginals (``crf_unary``)
+    match_step: float = 0.3
+    state_dtype: Optional[torch.dtype] = None   # e.g. bfloat16 under bf16 autocast
+    final_state: bool = True         # False: the last step draws no label state (nothing reads it)
+    with_x: bool = False             # hybrid: also reconstruct x at every step
+
+
 @dataclass
 class ChainOutput:
-    step_logits: List[torch.Tensor]          # each [B, L, 8]
-    x_logits: List[torch.Tensor]             # each [B, L, 21] (hybrid only, else empty)
-    samples: List[torch.Tensor]              # each [B, L] int: label state fed to the next step
+    step_logits: List[torch.Tensor] = field(default_factory=list)   # each [B, L, 8]
+    step_masked: List[torch.Tensor] = field(default_factory=list)   # each [B, L] bool: re-decided
+    samples: List[torch.Tensor] = field(default_factory=list)       # each [B, L] int: y_{t+1}
+    x_logits: List[torch.Tensor] = field(default_factory=list)      # each [B, L, 21] (with_x)
 
 
 class SeqGSN(nn.Module):
@@ -52,10 +81,6 @@ class SeqGSN(nn.Module):
         C = cfg.backbone_channels
         self.x_to_h1 = nn.Conv1d(C, cfg.hidden[0], 1)        # A x (tied downward for the x-term)
         self.x_to_y = nn.Conv1d(C, N_LABELS, 1)              # U x
-        # Known (clamped) labels are conditioning input like x, on their own channel, so the
-        # chain can trust them fully without learning to copy its own (noisy) label samples.
-        self.clamp_to_h1 = nn.Conv1d(N_LABELS, cfg.hidden[0], cfg.label_kernel,
-                                     padding=cfg.label_kernel // 2, bias=False)
         self.transition = Transition(N_LABELS, cfg.hidden, cfg.hidden_kernel, cfg.label_kernel,
                                      cfg.noise_pre, cfg.noise_post)
         self.x_out = nn.Linear(C, N_AA_INPUT)                # hybrid x reconstruction head
@@ -99,70 +124,68 @@ class SeqGSN(nn.Module):
         back = F.conv_transpose1d(h1, self.x_to_h1.weight)                  # [B, C, L]
         return self.x_out(back.transpose(1, 2))
 
-    def run_chain(self, tokens, mask, steps: int, *, profile=None, y0=None, clamp=None,
-                  noisy: bool = True, sampling: Optional[str] = None, gen=None,
-                  with_x: bool = False, state_dtype: Optional[torch.dtype] = None,
-                  sampler: str = "independent", match_iters: int = 0,
-                  match_step: float = 0.3, final_state: bool = True) -> ChainOutput:
-        """Unroll the chain.
-
-        tokens [B, L] int, mask [B, L] bool; y0 [B, L, 8] initial label state (None = neutral zeros);
-        clamp = (known [B, L] bool, labels [B, L] int): reset to the known label at every step.
-        sampling: 'sample' (GSN) or 'mean' (feed probabilities); default from the config.
-        state_dtype: dtype of the chain's state and element-wise work (None = as computed). Prediction
-        under bf16 autocast passes bfloat16 so the per-step noise, tanh and masking run in bf16
-        instead of float32 with a cast before every convolution; training leaves it None.
-        final_state=False: the state after the last step is not needed (prediction reads only the
-        step logits), so the last step updates h1 only and draws no label state; the returned
-        logits are identical, and ``samples`` has one entry fewer.
-        sampler: 'independent' draws each residue's label from its softmax (the chain walkback
-        trains); 'crf' draws the whole label sequence from the linear-chain CRF
-        (``label_pairwise`` models; forward filtering, backward sampling, ``seqgsn.model.crf``),
-        its unaries from ``crf_unary(logits, mask, match_iters, match_step)``.
-        """
-        if sampler == "crf" and not self.cfg.label_pairwise:
+    def run_chain(self, tokens, mask, settings: ChainSettings, noise: Noise, *, profile=None,
+                  truth=None, clamp=None) -> ChainOutput:
+        """Unroll the chain (module docstring). tokens [B, L] int, mask [B, L] bool;
+        truth [B, L] int (-1 = no 8-state label): the training example walkback starts from
+        (``mode='train'``); clamp = (known [B, L] bool, labels [B, L] int): labels held fixed."""
+        cs = settings
+        if cs.sampler == "crf" and not self.cfg.label_pairwise:
             raise ValueError("sampler 'crf' needs a model with label_pairwise")
-        # the CRF's state matrix is fixed along the chain: built once, not at every step
-        trans = self.crf_transitions() if sampler == "crf" else None
-        sampling = sampling or self.cfg.label_sampling
-        ctx_h1, ctx_y, m = self.context(tokens, mask, profile)
-        if state_dtype is not None:
-            ctx_h1, ctx_y, m = ctx_h1.to(state_dtype), ctx_y.to(state_dtype), m.to(state_dtype)
+        if cs.mode == "train" and truth is None:
+            raise ValueError("mode 'train' needs the true labels")
+        trans = self.crf_transitions() if cs.sampler == "crf" else None   # fixed along the chain
+        ctx_h1, ctx_y, pad = self.context(tokens, mask, profile)
+        if cs.state_dtype is not None:
+            ctx_h1, ctx_y, pad = ctx_h1.to(cs.state_dtype), ctx_y.to(cs.state_dtype), pad.to(cs.state_dtype)
         B, L = tokens.shape
-        y = torch.zeros(B, N_LABELS, L, dtype=ctx_y.dtype) if y0 is None else y0.transpose(1, 2) * m
+        known = clamp[0] & mask if clamp is not None else torch.zeros_like(mask)
+        known_y = None
         if clamp is not None:
-            known, lab = clamp
-            kn = known.unsqueeze(1).to(y.dtype)                             # [B, 1, L]
-            onehot = F.one_hot(lab.clamp_min(0), N_LABELS).transpose(1, 2).to(y.dtype)
-            ctx_h1 = ctx_h1 + self.clamp_to_h1(onehot * kn) * m             # [B, C1, L], once
-            y = y * (1 - kn) + onehot * kn
+            known_y = F.one_hot(clamp[1].clamp_min(0), N_LABELS).transpose(1, 2).to(pad.dtype)  # [B, 8, L]
+        if truth is not None:
+            y = F.one_hot(truth.clamp_min(0), N_LABELS).transpose(1, 2).to(pad.dtype) \
+                * (truth >= 0).unsqueeze(1).to(pad.dtype)                                     # [B, 8, L]
+        else:
+            y = torch.zeros(B, N_LABELS, L, dtype=pad.dtype, device=tokens.device)
+        kn = known.unsqueeze(1)                                                               # [B, 1, L]
+        if known_y is not None:
+            y = torch.where(kn, known_y, y)
+        free = mask & ~known
+        groups = None
         hs: List[Optional[torch.Tensor]] = [None] * len(self.cfg.hidden)
-        out = ChainOutput([], [], [])
-        for t in range(steps):
-            last = not final_state and t == steps - 1
-            logits, hs = self.transition(y, hs, ctx_h1, ctx_y, m, noisy, gen, upper=not last)  # [B, 8, L]
-            out.step_logits.append(logits.transpose(1, 2))                  # [B, L, 8]
-            if with_x:
+        out = ChainOutput()
+        for step in range(cs.steps):
+            if cs.mode == "train":
+                masked = training_mask(free, step == 0, cs.mask_all_p, noise)
+            else:
+                if step >= 1 and (step - 1) % cs.groups == 0:
+                    groups = sweep_groups(free, cs.groups, noise)
+                masked = prediction_mask(step, free, groups, cs.groups)
+            y_in = y * (~masked).unsqueeze(1).to(y.dtype) * pad                              # y~_t
+            last = not cs.final_state and step == cs.steps - 1
+            logits, hs = self.transition(y_in, hs, ctx_h1, ctx_y, pad, cs.noisy, noise, upper=not last)
+            out.step_logits.append(logits.transpose(1, 2))                                    # [B, L, 8]
+            out.step_masked.append(masked)
+            if cs.with_x:
                 out.x_logits.append(self.reconstruct_x(hs[0]))
             if last:
                 break
-            if sampling == "sample" and noisy and sampler == "crf":
-                u = self.crf_unary(logits.transpose(1, 2), mask, match_iters, match_step, trans)  # [B, L, 8]
-                if clamp is not None:   # the draw is conditioned on the known labels, not overwritten
-                    u = torch.where(known.unsqueeze(-1) & (onehot.transpose(1, 2) == 0), crf.NEG, u)
-                idx = crf.sample(u, trans, mask, gen, self.crf_space)
-                y = F.one_hot(idx, N_LABELS).transpose(1, 2).to(logits.dtype)   # [B, 8, L]
-            elif sampling == "sample" and noisy:
-                y = sample_onehot(logits, gen)
-            else:
-                y = torch.softmax(logits, 1) if sampling == "mean" else \
-                    F.one_hot(logits.max(1).indices, N_LABELS).transpose(1, 2).to(logits.dtype)
-            if clamp is not None:
-                y = y * (1 - kn) + onehot * kn
-            out.samples.append(y.max(1).indices)                            # [B, L] (argmax)
-            if noisy:
-                y = corrupt_labels(y, self.cfg.label_corruption, self.cfg.label_corruption_p, gen)
-                if clamp is not None:  # known labels are never corrupted
-                    y = y * (1 - kn) + onehot * kn
-            y = y * m
+            y = self._draw(logits, mask, cs, noise, trans, known, known_y)                    # y_{t+1}
+            if known_y is not None:
+                y = torch.where(kn, known_y, y)
+            y = y * pad
+            out.samples.append(y.max(1).indices)                                              # [B, L]
         return out
+
+    def _draw(self, logits, mask, cs: ChainSettings, noise: Noise, trans, known, known_y):
+        """The next label state from the step's logits [B, 8, L] -> one-hot [B, 8, L]."""
+        if not cs.noisy:
+            return F.one_hot(logits.max(1).indices, N_LABELS).transpose(1, 2).to(logits.dtype)
+        if cs.sampler == "crf":
+            u = self.crf_unary(logits.transpose(1, 2), mask, cs.match_iters, cs.match_step, trans)  # [B, L, 8]
+            if known_y is not None:   # the draw is conditioned on the known labels, not overwritten
+                u = torch.where(known.unsqueeze(-1) & (known_y.transpose(1, 2) == 0), crf.NEG, u)
+            idx = crf.sample(u, trans, mask, noise, self.crf_space)
+            return F.one_hot(idx, N_LABELS).transpose(1, 2).to(logits.dtype)
+        return sample_onehot(logits, noise)

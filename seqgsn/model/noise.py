@@ -1,47 +1,84 @@
-"""Noise of the GSN transition operator (Bengio et al. 2014, Sec. 3.4; Zhou & Troyanskaya 2014, Sec. 3.3).
+"""Randomness of the GSN transition operator: hidden-unit noise, label draws, label masking.
+
+Bengio et al. 2014, Sec. 3.4; Zhou & Troyanskaya 2014, Sec. 3.3:
 
 * hidden units: additive Gaussian noise before and after the non-linearity;
-* label state: sample from the reconstruction distribution, then corrupt the
-  sample by masking (-> the neutral all-zero state) or salt-and-pepper (-> a
-  uniformly random class) with probability p.
+* label state: a draw from the reconstruction distribution (Gumbel-max);
+* corruption C(y~ | y): masking, i.e. a residue's label replaced by the neutral all-zero state.
 
-All functions take an explicit ``torch.Generator`` so chains are reproducible.
+Every draw goes through a :class:`Noise` source. ``Noise.shared(gen)`` draws whole batch tensors
+from one generator (training). ``Noise.per_record(seeds, lengths)`` gives each record its own
+generator and draws only its real positions, so a record's chain is a function of (model, record,
+settings, seed) alone: not of its batch-mates, their order, the padding or the batch size.
 """
 from __future__ import annotations
+
+import hashlib
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 
 
-def gaussian(x: torch.Tensor, std: float, gen) -> torch.Tensor:
+def record_seed(seed: int, tokens: bytes) -> int:
+    """A record's chain seed from the run's seed and its own encoded sequence (not its position)."""
+    h = hashlib.sha256(int(seed).to_bytes(8, "little", signed=True) + bytes(tokens)).digest()
+    return int.from_bytes(h[:8], "little") & ((1 << 62) - 1)
+
+
+class Noise:
+    """Source of the chain's random numbers; tensors are [B, C, L] (or [B, L]) float32."""
+
+    def __init__(self, gen: Optional[torch.Generator], gens: Optional[List[torch.Generator]] = None,
+                 lengths: Optional[Sequence[int]] = None):
+        self.gen, self.gens, self.lengths = gen, gens, lengths
+
+    @classmethod
+    def shared(cls, gen: Optional[torch.Generator]) -> "Noise":
+        return cls(gen)
+
+    @classmethod
+    def per_record(cls, seeds: Sequence[int], lengths: Sequence[int]) -> "Noise":
+        return cls(None, [torch.Generator().manual_seed(int(s)) for s in seeds], [int(n) for n in lengths])
+
+    def _draw(self, fn, shape, device) -> torch.Tensor:
+        """fn(shape, generator) for the whole batch, or record by record over its real length."""
+        if self.gens is None:
+            return fn(shape, self.gen)
+        out = torch.zeros(shape, dtype=torch.float32, device=device)
+        for b, (g, n) in enumerate(zip(self.gens, self.lengths)):
+            out[b, ..., :n] = fn((*shape[1:-1], n), g)
+        return out
+
+    def randn(self, shape, device="cpu") -> torch.Tensor:
+        return self._draw(lambda s, g: torch.randn(s, generator=g, dtype=torch.float32, device=device),
+                          shape, device)
+
+    def rows(self, shape, device="cpu") -> torch.Tensor:
+        """Uniforms [B, ...] with no length axis (per-record: one draw of shape[1:] per record)."""
+        if self.gens is None:
+            return torch.rand(shape, generator=self.gen, device=device)
+        return torch.stack([torch.rand(tuple(shape[1:]), generator=g, device=device) for g in self.gens])
+
+    def rand(self, shape, device="cpu") -> torch.Tensor:
+        """Uniforms [B, ..., L]; padding positions (per-record mode) are 0: callers mask them."""
+        return self._draw(lambda s, g: torch.rand(s, generator=g, dtype=torch.float32, device=device),
+                          shape, device)
+
+
+def gaussian(x: torch.Tensor, std: float, noise: Noise) -> torch.Tensor:
     if std <= 0:
         return x
-    # Drawn in float32 and then cast to x's dtype: the same draws at every precision, and on CPU
-    # float32 randn + cast is faster than randn in bfloat16. add(alpha=) folds in the scaling.
-    noise = torch.randn(x.shape, generator=gen, dtype=torch.float32, device=x.device).to(x.dtype)
-    return torch.add(x, noise, alpha=std)
+    # Drawn in float32 and cast to x's dtype: the same draws at every precision; on CPU float32
+    # randn + cast is faster than randn in bfloat16. add(alpha=) folds in the scaling.
+    return torch.add(x, noise.randn(tuple(x.shape), x.device).to(x.dtype), alpha=std)
 
 
-def sample_onehot(logits: torch.Tensor, gen) -> torch.Tensor:
-    """Gumbel-max sample of a categorical over dim 1: logits [B, K, L] -> one-hot [B, K, L] (no gradient)."""
-    # float32 draws even under bf16 autocast: bf16 uniforms are too coarse for the Gumbel tail
-    u = torch.rand(logits.shape, generator=gen, dtype=torch.float32, device=logits.device)
-    e = (-torch.log(u.clamp_min(1e-10))).clamp_min(1e-10)             # Exp(1) draws
-    g = -torch.log(e)                                                  # Gumbel(0, 1)
+def sample_onehot(logits: torch.Tensor, noise: Noise) -> torch.Tensor:
+    """Gumbel-max draw of a categorical over dim 1: logits [B, K, L] -> one-hot [B, K, L] (no gradient)."""
+    # float32 uniforms even under bf16 autocast: bf16 is too coarse for the Gumbel tail
+    u = noise.rand(tuple(logits.shape), logits.device)
+    g = -torch.log((-torch.log(u.clamp_min(1e-10))).clamp_min(1e-10))   # Gumbel(0, 1)
     # max(1).indices, not argmax(1): same first-maximum index, ~10x faster over the strided dim on CPU
     idx = (logits.detach().float() + g).max(1).indices                 # [B, L]
     return F.one_hot(idx, logits.shape[1]).transpose(1, 2).to(logits.dtype)
-
-
-def corrupt_labels(y: torch.Tensor, mode: str, p: float, gen) -> torch.Tensor:
-    """y: [B, K, L] one-hot (or probabilities) -> corrupted state of the same shape."""
-    if mode == "none" or p <= 0:
-        return y
-    B, K, L = y.shape
-    hit = (torch.rand((B, 1, L), generator=gen, device=y.device) < p).to(y.dtype)
-    if mode == "mask":
-        return y * (1 - hit)
-    # salt-and-pepper: replace by a uniformly random class
-    rnd = torch.randint(0, K, (B, L), generator=gen, device=y.device)
-    rnd = F.one_hot(rnd, K).transpose(1, 2).to(y.dtype)
-    return y * (1 - hit) + rnd * hit

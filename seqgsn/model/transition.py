@@ -1,17 +1,20 @@
 """One step of the GSN transition operator over (y, h1..hL), x clamped.
 
-Deep GSN update order (Bengio et al. 2014, Sec. 3.4, Fig. 3): at step t the
-odd layer h1 is updated from the label state below and h2 above; then y is
-reconstructed from h1 and the even layers h2.. from the layer below (and above).
+Deep GSN update order (Bengio et al. 2014, Sec. 3.4, Fig. 3): at step t, h1 is updated from the
+corrupted label state and h2 of step t-1; then h2..hL in order, each from the new layer below and
+the previous step's layer above; y is reconstructed from h1_t alone.
 Adjacent layers are joined by one weight tensor used twice: as a 1-D
 convolution upward and as its transposed convolution downward (tied weights,
 Zhou & Troyanskaya 2014, Sec. 3.2, "convolutional GSN").
 
-    h1_t   = f(W_y * y~_t  +  W_2^T * h2_{t-1}  +  A x  + b_1)      (noise before / after f)
-    h_l,t  = f(W_l * h_{l-1,t}  +  W_{l+1}^T * h_{l+1,t-1}  + b_l)
+    h1_t   = f(W_y * y~_t  +  V * v_t  +  W_2^T * h2_{t-1}  +  A x  + b_1)   (noise before / after f)
+    h_l,t  = f(W_l * h_{l-1,t}  +  W_{l+1}^T * h_{l+1,t-1}  + b_l)              (l = 2..L, in order)
     p(y_{t+1} | h1_t, x) = softmax(W_y^T * h1_t  +  U x  + c)
 
-``A x`` and ``U x`` depend only on the clamped x and are computed once per sequence.
+y~_t [B, 8, L] is the corrupted label state (one-hot where visible, all-zero where masked) and
+v_t [B, 1, L] its visibility (1 = a label is shown): V lets h1 tell "masked" from "shown" with a
+learned bias per offset, which a zero vector alone cannot. ``A x`` and ``U x`` depend only on the
+clamped x and are computed once per sequence.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .noise import gaussian
+from .noise import Noise, gaussian
 
 
 class TiedConv(nn.Module):
@@ -47,6 +50,7 @@ class Transition(nn.Module):
         super().__init__()
         self.hidden = tuple(hidden)
         self.w_y = TiedConv(n_labels, hidden[0], label_kernel)
+        self.w_vis = nn.Conv1d(1, hidden[0], label_kernel, padding=label_kernel // 2, bias=False)
         self.w_h = nn.ModuleList(TiedConv(hidden[i], hidden[i + 1], hidden_kernel)
                                  for i in range(len(hidden) - 1))
         self.b_h = nn.ParameterList(nn.Parameter(torch.zeros(1, c, 1)) for c in hidden)
@@ -54,33 +58,35 @@ class Transition(nn.Module):
         self.noise_pre = noise_pre
         self.noise_post = noise_post
 
-    def _act(self, pre, m, noisy: bool, gen):
+    def _act(self, pre, pad, noisy: bool, noise: Noise):
         if noisy:
-            pre = gaussian(pre, self.noise_pre, gen)
+            pre = gaussian(pre, self.noise_pre, noise)
         h = torch.tanh(pre)
         if noisy:
-            h = gaussian(h, self.noise_post, gen)
-        return h * m
+            h = gaussian(h, self.noise_post, noise)
+        return h * pad
 
-    def forward(self, y_in, hs: List[Optional[torch.Tensor]], ctx_h1, ctx_y, m, noisy: bool, gen,
-                upper: bool = True):
-        """y_in [B, K, L]; hs: previous [B, C_l, L] (None at t=0); ctx_* from x; m [B, 1, L].
+    def forward(self, y_in, hs: List[Optional[torch.Tensor]], ctx_h1, ctx_y, pad, noisy: bool,
+                noise: Noise, upper: bool = True):
+        """y_in [B, K, L] corrupted label state; hs: previous [B, C_l, L] (None at t=0);
+        ctx_* from x; pad [B, 1, L] (1 = real residue).
 
         upper=False updates h1 only (h2..hL keep their previous values): the chain's last step
         when nothing reads the next state. The logits depend on h1 alone, and h1's noise is
         drawn first, so they are the same as with the full update.
         Returns (logits_y [B, K, L], new hs).
         """
-        L_ = len(self.hidden)
+        n_layers = len(self.hidden)
         new: List[torch.Tensor] = []
-        pre = self.w_y.up(y_in) + ctx_h1 + self.b_h[0].to(ctx_h1.dtype)                   # [B, C1, L]
-        if L_ > 1 and hs[1] is not None:
+        visible = y_in.sum(1, keepdim=True)                                               # [B, 1, L]
+        pre = self.w_y.up(y_in) + self.w_vis(visible) + ctx_h1 + self.b_h[0].to(ctx_h1.dtype)  # [B, C1, L]
+        if n_layers > 1 and hs[1] is not None:
             pre = pre + self.w_h[0].down(hs[1])
-        new.append(self._act(pre, m, noisy, gen))                          # h1_t
-        for l in range(1, L_ if upper else 1):
-            pre = self.w_h[l - 1].up(new[l - 1]) + self.b_h[l].to(new[0].dtype)           # [B, C_l, L]
-            if l + 1 < L_ and hs[l + 1] is not None:
-                pre = pre + self.w_h[l].down(hs[l + 1])
-            new.append(self._act(pre, m, noisy, gen))
-        logits = self.w_y.down(new[0]) + ctx_y + self.b_y.to(ctx_y.dtype)                # [B, K, L]
+        new.append(self._act(pre, pad, noisy, noise))                      # h1_t
+        for layer in range(1, n_layers if upper else 1):
+            pre = self.w_h[layer - 1].up(new[layer - 1]) + self.b_h[layer].to(new[0].dtype)  # [B, C_l, L]
+            if layer + 1 < n_layers and hs[layer + 1] is not None:
+                pre = pre + self.w_h[layer].down(hs[layer + 1])
+            new.append(self._act(pre, pad, noisy, noise))
+        logits = (self.w_y.down(new[0]) + ctx_y + self.b_y.to(ctx_y.dtype)) * pad         # [B, K, L]
         return logits, new + list(hs[len(new):])

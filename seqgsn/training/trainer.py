@@ -32,7 +32,8 @@ from ..data.batches import Example, example_batches, iterate_batches, length_bat
 from ..errors import CheckpointError
 from ..io.atomic import atomic_write
 from ..model.checkpoint import read_dict, save_dict, save_model
-from ..model.gsn import SeqGSN
+from ..model.gsn import ChainSettings, SeqGSN
+from ..model.noise import Noise
 from ..model.losses import label_nll, x_nll
 
 
@@ -103,7 +104,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ one update
     def loss(self, batch: dict, gen: torch.Generator):
-        """Walkback cost of one batch -> (total, dict of parts)."""
+        """Walkback cost of one batch (``seqgsn.model.gsn`` module docstring) -> (total, dict of parts)."""
         model_cfg, train_cfg = self.cfg.model, self.cfg.train
         tokens, mask, y8, y3 = batch["tokens"], batch["mask"], batch["y8"], batch["y3"]
         B, L = tokens.shape
@@ -113,7 +114,8 @@ class Trainer:
         if hybrid:
             x_where = (torch.rand(B, L, generator=gen) < model_cfg.x_corruption_p) & mask
             tok_in = torch.where(x_where, torch.full_like(tokens, MASK), tokens)
-        # Start state / clamp: a random fraction of the known 8-state labels of some chains.
+        # Clamped chains: a random fraction of some chains' 8-state labels is held fixed at every
+        # step (never masked, reset after every draw), as ``predict --clamp`` does; they carry no cost.
         clamp, weight = None, mask.float()
         if train_cfg.clamp_train_p > 0:
             chosen = torch.rand(B, 1, generator=gen) < train_cfg.clamp_train_p
@@ -122,22 +124,10 @@ class Trainer:
             if known.any():
                 clamp = (known, y8)
                 weight = weight * (~known)
-        # Denoising start (Bengio et al. 2014, Sec. 3.3: walkback from a corrupted data point): some
-        # chains start from the true labels with most positions masked, *in the label state* (not
-        # clamped): the chain must learn p(y | corrupted y, x), i.e. how labels depend on neighbouring
-        # labels, which is what makes its samples segment-like. Drawn only when enabled, so other
-        # configs keep their random streams.
-        y0 = None
-        if train_cfg.truth_start_p > 0:
-            chosen = torch.rand(B, 1, generator=gen) < train_cfg.truth_start_p
-            frac = torch.rand(B, 1, generator=gen) * train_cfg.truth_start_max
-            vis = (torch.rand(B, L, generator=gen) < frac) & chosen & (y8 >= 0)
-            if clamp is not None:
-                vis = vis & ~clamp[0]
-            if vis.any():
-                y0 = F.one_hot(y8.clamp_min(0), len(SS8)).float() * vis.unsqueeze(-1)   # [B, L, 8]
-        out = self.model.run_chain(tok_in, mask, train_cfg.walkback, profile=batch.get("profile"), clamp=clamp,
-                                   y0=y0, noisy=True, gen=gen, with_x=hybrid)
+        settings = ChainSettings(train_cfg.walkback, mode="train", noisy=True,
+                                 mask_all_p=train_cfg.mask_all_p, with_x=hybrid)
+        out = self.model.run_chain(tok_in, mask, settings, Noise.shared(gen), profile=batch.get("profile"),
+                                   truth=y8, clamp=clamp)
         k = len(out.step_logits)
         ws = [1.0 / k] * k if train_cfg.step_weights == "uniform" else [0.0] * (k - 1) + [1.0]
         sup = torch.zeros(())
@@ -186,8 +176,8 @@ class Trainer:
         ch = self.cfg.chain
         c8 = c3 = n8 = n3 = 0
         for bi, batch in enumerate(example_batches(self.val_ex, ch.batch_residues)):
-            p = chain_marginals(self.model, batch, steps=ch.steps, burn_in=ch.burn_in, noisy=ch.noise,
-                                seed=1000 + bi, precision=ch.precision)
+            p = chain_marginals(self.model, batch, steps=ch.steps, burn_in=ch.burn_in, groups=ch.groups,
+                                noisy=ch.noise, seed=1000, precision=ch.precision)
             pred8 = p.argmax(-1)
             p3 = torch.zeros(*p.shape[:2], 3).index_add_(-1, torch.as_tensor(SS8_TO_SS3_INDEX), p)
             pred3 = p3.argmax(-1)

@@ -16,10 +16,28 @@ def test_chain_trace_is_the_per_step_form_of_predict(tiny_model_file):
     p = load_model(tiny_model_file)
     trace = p.chain_trace(RECS, steps=5, seed=3)
     preds = p.predict(RECS, steps=5, burn_in=2, seed=3)
-    for r, t, pr in zip(RECS, trace, preds):
+    for r, (t, masked), pr in zip(RECS, trace, preds):
         assert t.shape == (5, len(r.seq), 8) and t.dtype == np.float32
+        assert masked.shape == (5, len(r.seq)) and masked[0].all()     # step 0: everything masked
         np.testing.assert_allclose(t.sum(-1), 1.0, atol=1e-5)
-        np.testing.assert_allclose(t[2:].mean(0), pr.prob8, atol=1e-6)
+        w = masked[2:, :, None].astype(np.float64)                     # after burn-in 2
+        est = (t[2:] * w).sum(0) / np.maximum(w.sum(0), 1)
+        est = np.where(w.sum(0) > 0, est, t[2:].mean(0))
+        np.testing.assert_allclose(est, pr.prob8, atol=1e-5)
+
+
+def test_a_records_prediction_depends_on_the_record_alone(tiny_model_file):
+    """Same output alone, in another order, with other batch-mates and another batch size."""
+    p = load_model(tiny_model_file)
+    together = p.predict(RECS, seed=7)
+    alone = [p.predict([r], seed=7)[0] for r in RECS]
+    p.cfg = replace(p.cfg, chain=replace(p.cfg.chain, batch_residues=20))
+    reordered = p.predict(RECS[::-1] + [Record("z", "ACDEFGHIKLMNPQRSTVWY" * 3)], seed=7)[:3][::-1]
+    for a, b, c in zip(together, alone, reordered):
+        np.testing.assert_allclose(a.prob8, b.prob8, atol=1e-6)
+        np.testing.assert_allclose(a.prob8, c.prob8, atol=1e-6)
+    other_seed = p.predict(RECS, seed=8)
+    assert any(np.abs(a.prob8 - b.prob8).max() > 1e-4 for a, b in zip(together, other_seed))
 
 
 def test_bf16_chain_matches_fp32_closely(tiny_model_file):

@@ -41,11 +41,16 @@ def test_the_fitted_temperature_recovers_a_known_one():
     z = torch.randn(2, 20000, 8, generator=g) * 3
     p = torch.softmax(z / 2, -1).mean(0)
     y8 = torch.multinomial(p, 1, generator=g).squeeze(-1)
-    units = [(torch.log_softmax(z, -1), y8, torch.full_like(y8, -1))]
+    every = torch.ones(2, 20000, dtype=torch.bool)              # both steps re-decided every residue
+    units = [((torch.log_softmax(z, -1), every), y8, torch.full_like(y8, -1))]
     best = min(np.arange(1.0, 3.01, 0.05), key=lambda T: nll(units, float(T)))
     assert abs(best - 2.0) < 0.15
     assert nll(units, 2.0) < nll(units, 1.0)
     assert torch.allclose(_predict(units[0][0], 1.0), torch.softmax(z, -1).mean(0), atol=1e-5)
+    # a residue is averaged over the steps that re-decided it only
+    only_first = every.clone()
+    only_first[1] = False
+    assert torch.allclose(_predict((units[0][0][0], only_first), 1.0), torch.softmax(z[0], -1), atol=1e-5)
 
 
 def test_fit_on_a_model_lowers_the_nll_and_is_deterministic():

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from seqgsn.model import crf
+from seqgsn.model.noise import Noise
 
 K = 3
 GROUPS = [0, 0, 1]          # a 2-group "3-state" map for K = 3 classes
@@ -75,7 +76,7 @@ def test_samples_follow_the_joint_distribution():
     for b in range(2):
         n = int(mask[b].sum())
         joint, _ = _joint(u, trans, b, n)
-        s = crf.sample(u[b:b + 1].expand(N, -1, -1), trans, mask[b:b + 1].expand(N, -1), gen)
+        s = crf.sample(u[b:b + 1].expand(N, -1, -1), trans, mask[b:b + 1].expand(N, -1), Noise.shared(gen))
         freq = Counter(tuple(r[:n].tolist()) for r in s)
         err = max(abs(freq[ys] / N - p) for ys, p in joint.items())
         assert err < 0.012        # ~4 standard errors of the largest cell at N = 20000
@@ -83,8 +84,8 @@ def test_samples_follow_the_joint_distribution():
 
 def test_sampling_is_reproducible_and_zero_pairwise_is_independent():
     u, _trans, mask = _setup(4)
-    a = crf.sample(u, torch.zeros(K, K), mask, torch.Generator().manual_seed(0))
-    b = crf.sample(u, torch.zeros(K, K), mask, torch.Generator().manual_seed(0))
+    a = crf.sample(u, torch.zeros(K, K), mask, Noise.shared(torch.Generator().manual_seed(0)))
+    b = crf.sample(u, torch.zeros(K, K), mask, Noise.shared(torch.Generator().manual_seed(0)))
     assert torch.equal(a, b)
     # T = 0: marginals are the per-residue softmax
     m = crf.marginals(u, torch.zeros(K, K), mask)
@@ -150,7 +151,7 @@ def test_duration_crf_matches_enumeration():
         for ys, p in joint.items():
             m[np.arange(n), ys] += p
         np.testing.assert_allclose(marg[b, :n].numpy(), m, atol=1e-5)
-        s = crf.sample(u[b:b + 1].expand(N, -1, -1), ts, mask[b:b + 1].expand(N, -1), gen, space=space)
+        s = crf.sample(u[b:b + 1].expand(N, -1, -1), ts, mask[b:b + 1].expand(N, -1), Noise.shared(gen), space=space)
         freq = Counter(tuple(r[:n].tolist()) for r in s)
         assert max(abs(freq[ys] / N - p) for ys, p in joint.items()) < 0.012
 

@@ -1,6 +1,7 @@
 import torch
 
-from seqgsn.model.gsn import SeqGSN
+from seqgsn.model.gsn import ChainSettings, SeqGSN
+from seqgsn.model.noise import Noise
 from seqgsn.model.losses import label_nll, log_prob3
 from seqgsn.model.transition import TiedConv
 
@@ -14,6 +15,13 @@ def _batch(B=3, L=17, seed=0):
     return tokens, mask, y8
 
 
+def run(m, tokens, mask, steps, seed=None, **kw):
+    """run_chain with one shared generator (``seed``; None = unseeded) and ChainSettings from kw."""
+    call = {k: kw.pop(k) for k in ("clamp", "truth", "profile") if k in kw}
+    gen = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator().manual_seed(0)
+    return m.run_chain(tokens, mask, ChainSettings(steps, **kw), Noise.shared(gen), **call)
+
+
 def test_tied_conv_down_is_adjoint_of_up():
     tc = TiedConv(5, 7, 3)
     x, h = torch.randn(2, 5, 11), torch.randn(2, 7, 11)
@@ -25,12 +33,12 @@ def test_chain_shapes_and_padding_do_not_leak(tiny_cfg):
     torch.manual_seed(0)
     m = SeqGSN(tiny_cfg.model).eval()
     tokens, mask, _ = _batch()
-    out = m.run_chain(tokens, mask, 4, gen=torch.Generator().manual_seed(1))
+    out = run(m, tokens, mask, 4, seed=1)
     assert len(out.step_logits) == 4 and out.step_logits[0].shape == (3, 17, 8)
     # changing residues in the padding must not change predictions of real residues
     t2 = tokens.clone()
     t2[1, 10:] = 5
-    out2 = m.run_chain(t2, mask, 4, gen=torch.Generator().manual_seed(1))
+    out2 = run(m, t2, mask, 4, seed=1)
     assert torch.allclose(out.step_logits[-1][1, :10], out2.step_logits[-1][1, :10], atol=1e-5)
 
 
@@ -38,9 +46,9 @@ def test_same_seed_same_output_different_seed_differs(tiny_cfg):
     torch.manual_seed(0)
     m = SeqGSN(tiny_cfg.model).eval()
     tokens, mask, _ = _batch()
-    a = m.run_chain(tokens, mask, 3, gen=torch.Generator().manual_seed(5)).step_logits[-1]
-    b = m.run_chain(tokens, mask, 3, gen=torch.Generator().manual_seed(5)).step_logits[-1]
-    c = m.run_chain(tokens, mask, 3, gen=torch.Generator().manual_seed(6)).step_logits[-1]
+    a = run(m, tokens, mask, 3, seed=5).step_logits[-1]
+    b = run(m, tokens, mask, 3, seed=5).step_logits[-1]
+    c = run(m, tokens, mask, 3, seed=6).step_logits[-1]
     assert torch.equal(a, b)
     assert not torch.equal(a, c)
 
@@ -51,8 +59,8 @@ def test_walkback_gradients_reach_every_parameter_without_nan(tiny_cfg):
     tokens, mask, y8 = _batch()
     known = torch.zeros_like(mask)
     known[:, ::4] = True
-    out = m.run_chain(tokens, mask, 3, gen=torch.Generator().manual_seed(1), with_x=True,
-                      clamp=(known & mask, y8))
+    out = run(m, tokens, mask, 3, seed=1, with_x=True,
+                clamp=(known & mask, y8))
     loss = sum(label_nll(lg, y8, torch.full_like(y8, -1), mask.float())[0] for lg in out.step_logits)
     loss = loss + sum(xl.logsumexp(-1).sum() for xl in out.x_logits)
     loss.backward()
@@ -69,7 +77,7 @@ def test_clamped_positions_stay_fixed_in_the_chain(tiny_cfg):
     known = torch.zeros_like(mask)
     known[:, ::3] = True
     known &= mask
-    out = m.run_chain(tokens, mask, 4, clamp=(known, y8), gen=torch.Generator().manual_seed(2))
+    out = run(m, tokens, mask, 4, clamp=(known, y8), seed=2)
     for s in out.samples:
         assert torch.equal(s[known], y8[known])
 
@@ -88,12 +96,12 @@ def test_three_state_marginal_loss_matches_group_sum():
 
 def test_deterministic_ablation_is_noise_free(tiny_cfg):
     from dataclasses import replace
-    cfg = replace(tiny_cfg.model, noise_pre=0.0, noise_post=0.0, label_corruption="none")
+    cfg = replace(tiny_cfg.model, noise_pre=0.0, noise_post=0.0)
     torch.manual_seed(0)
     m = SeqGSN(cfg).eval()
     tokens, mask, _ = _batch()
-    a = m.run_chain(tokens, mask, 1, noisy=False, gen=torch.Generator().manual_seed(1)).step_logits[0]
-    b = m.run_chain(tokens, mask, 1, noisy=False, gen=torch.Generator().manual_seed(2)).step_logits[0]
+    a = run(m, tokens, mask, 1, noisy=False, seed=1).step_logits[0]
+    b = run(m, tokens, mask, 1, noisy=False, seed=2).step_logits[0]
     assert torch.equal(a, b)
 
 
@@ -101,11 +109,11 @@ def test_prediction_does_not_depend_on_batch_padding(tiny_cfg):
     torch.manual_seed(0)
     m = SeqGSN(tiny_cfg.model).eval()
     tokens = torch.randint(0, 20, (1, 12), generator=torch.Generator().manual_seed(3))
-    alone = m.run_chain(tokens, torch.ones(1, 12, dtype=torch.bool), 1, noisy=False).step_logits[0]
+    alone = run(m, tokens, torch.ones(1, 12, dtype=torch.bool), 1, noisy=False).step_logits[0]
     padded = torch.cat([tokens, torch.zeros(1, 9, dtype=torch.long)], 1)
     pmask = torch.zeros(1, 21, dtype=torch.bool)
     pmask[0, :12] = True
-    inbatch = m.run_chain(padded, pmask, 1, noisy=False).step_logits[0][:, :12]
+    inbatch = run(m, padded, pmask, 1, noisy=False).step_logits[0][:, :12]
     assert torch.allclose(alone, inbatch, atol=1e-5)
 
 
@@ -114,11 +122,11 @@ def test_bf16_chain_state_stays_bf16_and_close_to_fp32(tiny_cfg):
     m = SeqGSN(tiny_cfg.model).eval()
     tokens, mask, y8 = _batch()
     with torch.no_grad():
-        ref = m.run_chain(tokens, mask, 3, noisy=False).step_logits
+        ref = run(m, tokens, mask, 3, noisy=False).step_logits
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            out = m.run_chain(tokens, mask, 3, noisy=True, gen=torch.Generator().manual_seed(1),
+            out = run(m, tokens, mask, 3, noisy=True, seed=1,
                               state_dtype=torch.bfloat16)
-            lo = m.run_chain(tokens, mask, 3, noisy=False, state_dtype=torch.bfloat16).step_logits
+            lo = run(m, tokens, mask, 3, noisy=False, state_dtype=torch.bfloat16).step_logits
     assert all(lg.dtype == torch.bfloat16 and torch.isfinite(lg.float()).all() for lg in out.step_logits)
     for a, b in zip(ref, lo):
         p, q = torch.softmax(a, -1), torch.softmax(b.float(), -1)
@@ -146,9 +154,9 @@ def test_crf_sampler_draws_coherent_segments_and_respects_clamps(tiny_cfg):
     known = torch.zeros_like(mask)
     known[:, ::5] = True
     known &= mask
-    crf_out = m.run_chain(tokens, mask, 3, clamp=(known, y8), gen=torch.Generator().manual_seed(2),
+    crf_out = run(m, tokens, mask, 3, clamp=(known, y8), seed=2,
                           sampler="crf")
-    ind_out = m.run_chain(tokens, mask, 3, clamp=(known, y8), gen=torch.Generator().manual_seed(2))
+    ind_out = run(m, tokens, mask, 3, clamp=(known, y8), seed=2)
     for s in crf_out.samples:
         assert s.shape == (3, 40) and torch.equal(s[known], y8[known])
     # the pairwise potentials favour runs: fewer label changes than independent draws
@@ -160,7 +168,7 @@ def test_crf_sampler_needs_pairwise_potentials(tiny_cfg):
     m = SeqGSN(tiny_cfg.model).eval()
     tokens, mask, _ = _batch()
     with pytest.raises(ValueError, match="label_pairwise"):
-        m.run_chain(tokens, mask, 2, sampler="crf")
+        run(m, tokens, mask, 2, sampler="crf")
     assert m.structured_params() == []
 
 
@@ -174,8 +182,8 @@ def test_crf_draws_are_conditioned_on_clamped_labels(tiny_cfg):
     near = {True: 0, False: 0}
     for seed in range(20):
         for clamped in (True, False):
-            out = m.run_chain(tokens, mask, 2, clamp=(known, lab) if clamped else None,
-                              gen=torch.Generator().manual_seed(seed), sampler="crf")
+            out = run(m, tokens, mask, 2, clamp=(known, lab) if clamped else None,
+                              seed=seed, sampler="crf")
             near[clamped] += int((out.samples[-1][:, [14, 16]] == 3).sum())
     # with T favouring runs, the neighbours of a clamped E are E far more often than without it
     assert near[True] > 2 * near[False] + 5
@@ -202,8 +210,78 @@ def test_final_state_false_gives_the_same_logits_with_less_work(tiny_cfg):
     tokens, mask, y8 = _batch()
     clamp = (torch.rand(3, 17, generator=torch.Generator().manual_seed(2)) < 0.3) & mask, y8
     for kw in ({}, {"clamp": clamp}):
-        full = m.run_chain(tokens, mask, 4, gen=torch.Generator().manual_seed(3), **kw)
-        lean = m.run_chain(tokens, mask, 4, gen=torch.Generator().manual_seed(3), final_state=False, **kw)
+        full = run(m, tokens, mask, 4, seed=3, **kw)
+        lean = run(m, tokens, mask, 4, seed=3, final_state=False, **kw)
         assert len(lean.step_logits) == 4 and len(lean.samples) == 3
         for a, b in zip(full.step_logits, lean.step_logits):
             assert torch.equal(a, b)
+
+
+def _copy_model(tiny_cfg, gain=6.0):
+    """A model whose reconstruction copies the shown label and knows nothing from x: any persistence
+    of labels across steps can only come from the label state the chain carries."""
+    from dataclasses import replace
+    torch.manual_seed(0)
+    m = SeqGSN(replace(tiny_cfg.model, hidden=(8,), noise_pre=0.0, noise_post=0.0)).eval()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.zero_()
+        centre = m.transition.w_y.weight.shape[-1] // 2
+        for c in range(8):
+            m.transition.w_y.weight[c, c, centre] = gain
+    return m
+
+
+def test_the_label_state_is_carried_from_step_to_step(tiny_cfg):
+    """Shown residues are copied, so successive states agree far more than independent draws (1/8)."""
+    m = _copy_model(tiny_cfg)
+    tokens, mask, _ = _batch(B=4, L=200)
+    mask[:] = True
+    out = run(m, tokens, mask, 6, seed=1, groups=4)
+    agree = [float((a == b).float().mean()) for a, b in zip(out.samples[1:], out.samples[2:])]
+    # groups=4: 3/4 of residues are shown (and copied) at each step after the first
+    assert min(agree) > 0.6
+
+
+def test_clamped_labels_reach_their_free_neighbours_through_the_state(tiny_cfg):
+    """With a kernel-3 label convolution the neighbours of a clamped residue see it at every step."""
+    m = _copy_model(tiny_cfg)
+    with torch.no_grad():   # spread the shown label to +-1 positions as well
+        m.transition.w_y.weight[:, :, :] = m.transition.w_y.weight[:, :, 1:2]
+    tokens, mask, _ = _batch(B=2, L=30)
+    mask[:] = True
+    known = torch.zeros_like(mask)
+    known[:, 15] = True
+    lab = torch.full_like(tokens, 3)                                   # E
+    free = run(m, tokens, mask, 1, seed=2)
+    clamped = run(m, tokens, mask, 1, seed=2, clamp=(known, lab))
+    p_free = torch.softmax(free.step_logits[0][:, [14, 16]], -1)[..., 3]
+    p_clamp = torch.softmax(clamped.step_logits[0][:, [14, 16]], -1)[..., 3]
+    assert (p_clamp > p_free + 0.3).all()
+
+
+def test_prediction_masks_partition_the_free_residues_once_per_sweep(tiny_cfg):
+    m = SeqGSN(tiny_cfg.model).eval()
+    tokens, mask, y8 = _batch(B=2, L=40)
+    known = torch.zeros_like(mask)
+    known[:, ::7] = True
+    known &= mask
+    out = run(m, tokens, mask, 1 + 2 * 3, seed=4, groups=3, clamp=(known, y8))
+    free = mask & ~known
+    assert torch.equal(out.step_masked[0], free)                       # the all-masked start
+    for sweep in range(2):
+        ms = torch.stack(out.step_masked[1 + 3 * sweep: 4 + 3 * sweep]).int()
+        assert torch.equal(ms.sum(0), free.int())                      # each free residue exactly once
+    assert not any(mk[known].any() for mk in out.step_masked)          # clamped: never masked
+
+
+def test_walkback_starts_from_the_truth_and_mask_all_p_one_hides_it(tiny_cfg):
+    m = _copy_model(tiny_cfg)
+    tokens, mask, y8 = _batch(B=3, L=60)
+    shown = run(m, tokens, mask, 1, seed=5, mode="train", truth=y8, mask_all_p=0.0)
+    hidden = run(m, tokens, mask, 1, seed=5, mode="train", truth=y8, mask_all_p=1.0)
+    vis = ~shown.step_masked[0] & (y8 >= 0)
+    assert vis.any()
+    # the copy model reproduces shown true labels, and cannot when everything is masked
+    assert torch.equal(shown.step_logits[0].argmax(-1)[vis], y8[vis])
+    assert torch.equal(hidden.step_masked[0], mask)

@@ -1,32 +1,56 @@
 import torch
 
-from seqgsn.model.noise import corrupt_labels, gaussian, sample_onehot
+from seqgsn.model.masking import prediction_mask, sweep_groups, training_mask
+from seqgsn.model.noise import Noise, gaussian, record_seed, sample_onehot
 
 
 def test_gumbel_sampler_matches_the_categorical():
-    g = torch.Generator().manual_seed(0)
+    noise = Noise.shared(torch.Generator().manual_seed(0))
     p = torch.tensor([0.5, 0.3, 0.15, 0.05])
     logits = p.log().view(1, 4, 1).expand(1, 4, 40000).contiguous()
-    s = sample_onehot(logits, g)
+    s = sample_onehot(logits, noise)
     assert torch.all(s.sum(1) == 1)                         # one-hot
     assert torch.allclose(s.mean(-1)[0], p, atol=0.01)      # frequencies follow p
 
 
-def test_label_corruption_rates_and_modes():
-    g = torch.Generator().manual_seed(1)
-    y = torch.nn.functional.one_hot(torch.randint(0, 8, (4, 5000), generator=g), 8).transpose(1, 2).float()
-    masked = corrupt_labels(y, "mask", 0.3, g)
-    frac_zero = (masked.sum(1) == 0).float().mean()
-    assert abs(frac_zero - 0.3) < 0.02
-    sp = corrupt_labels(y, "salt_pepper", 0.3, g)
-    assert torch.all(sp.sum(1) == 1)
-    changed = (sp.argmax(1) != y.argmax(1)).float().mean()
-    assert abs(changed - 0.3 * 7 / 8) < 0.02               # a random class is sometimes the same one
-    assert torch.equal(corrupt_labels(y, "none", 0.3, g), y)
-
-
 def test_gaussian_noise_std():
-    g = torch.Generator().manual_seed(2)
+    noise = Noise.shared(torch.Generator().manual_seed(2))
     x = torch.zeros(100000)
-    assert abs(gaussian(x, 0.1, g).std() - 0.1) < 0.005
-    assert torch.equal(gaussian(x, 0.0, g), x)
+    assert abs(gaussian(x, 0.1, noise).std() - 0.1) < 0.005
+    assert torch.equal(gaussian(x, 0.0, noise), x)
+
+
+def test_per_record_draws_ignore_batch_mates_and_padding():
+    alone = Noise.per_record([11], [5]).randn((1, 3, 5))
+    batched = Noise.per_record([7, 11], [9, 5]).randn((2, 3, 9))
+    assert torch.equal(batched[1, :, :5], alone[0])
+    assert torch.all(batched[1, :, 5:] == 0)                # padding draws nothing
+    assert not torch.equal(batched[0, :, :5], alone[0])
+
+
+def test_record_seed_depends_on_seed_and_sequence_only():
+    a = record_seed(0, b"\x01\x02\x03")
+    assert a == record_seed(0, b"\x01\x02\x03")
+    assert a != record_seed(1, b"\x01\x02\x03") and a != record_seed(0, b"\x01\x02\x04")
+
+
+def test_training_mask_rates():
+    noise = Noise.shared(torch.Generator().manual_seed(1))
+    free = torch.ones(2000, 50, dtype=torch.bool)
+    m = training_mask(free, first=False, mask_all_p=0.0, noise=noise).float().mean(1)
+    assert abs(m.mean() - 0.5) < 0.03 and m.min() < 0.1 and m.max() > 0.9      # r ~ U(0, 1) per chain
+    allm = training_mask(free, first=True, mask_all_p=1.0, noise=noise)
+    assert allm.all()
+    part = training_mask(free, first=True, mask_all_p=0.3, noise=noise).all(1).float().mean()
+    assert 0.25 < part < 0.36
+
+
+def test_prediction_mask_schedule():
+    noise = Noise.shared(torch.Generator().manual_seed(3))
+    free = torch.ones(1, 300, dtype=torch.bool)
+    free[0, :10] = False
+    ids = sweep_groups(free, 3, noise)
+    assert torch.equal(prediction_mask(0, free, None, 3), free)
+    masks = [prediction_mask(t, free, ids, 3) for t in (1, 2, 3)]
+    assert torch.equal(sum(mk.int() for mk in masks), free.int())
+    assert all(60 < int(mk.sum()) < 130 for mk in masks)

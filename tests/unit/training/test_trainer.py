@@ -108,24 +108,28 @@ def test_bf16_training_step_is_finite_and_reaches_every_parameter(tmp_path):
         assert p.dtype == torch.float32, name   # autocast keeps master weights in float32
 
 
-def test_truth_start_feeds_partly_visible_true_labels_into_the_label_state(tmp_path):
+def test_walkback_starts_from_the_true_labels_partly_masked(tmp_path):
+    """Walkback starts from the training example (``truth``) in mode 'train'; mask_all_p = 1 gives a
+    first step that sees no label, mask_all_p = 0 one that sees some of the true labels."""
+    from seqgsn.data.batches import collate
     seen = {}
     for p in (0.0, 1.0):
-        cfg = _cfg(truth_start_p=p, truth_start_max=0.9, clamp_train_p=0.0)
+        cfg = _cfg(mask_all_p=p, clamp_train_p=0.0)
         tr = Trainer(cfg, tmp_path / str(p), _examples(6, 0), [], log=lambda m: None)
-        from seqgsn.data.batches import collate
         batch = collate(tr.train_ex)
         run = tr.model.run_chain
 
         def spy(*a, **k):
-            seen[p] = k.get("y0")
-            return run(*a, **k)
+            out = run(*a, **k)
+            seen[p] = (a[2], k.get("truth"), out.step_masked[0])
+            return out
         tr.model.run_chain = spy
         loss, _ = tr.loss(batch, torch.Generator().manual_seed(0))
         assert torch.isfinite(loss)
-    assert seen[0.0] is None
-    y0, y8 = seen[1.0], batch["y8"]                       # [B, L, 8], [B, L]
-    vis = y0.sum(-1) > 0
-    assert 0 < vis.float().mean() < 0.9
-    assert torch.equal(y0[vis].argmax(-1), y8[vis])       # visible positions carry the true label
-    assert not vis[y8 < 0].any()                          # padding / unlabelled positions stay neutral
+    y8, real = batch["y8"], batch["mask"]
+    for p in (0.0, 1.0):
+        settings, truth, masked = seen[p]
+        assert settings.mode == "train" and torch.equal(truth, y8)
+    assert torch.equal(seen[1.0][2], real)                          # everything masked
+    shown = (~seen[0.0][2] & real).float().sum() / real.sum()
+    assert 0.2 < shown < 0.8                                        # r ~ U(0, 1) per chain
