@@ -17,7 +17,7 @@ def format_clamping(c: dict) -> str:
     """Table of :func:`clamp_experiment` (percent)."""
     out = [f"clamping: {c['n_chains']} chains, {c['n_residues']} evaluated residues; Q on FREE residues (%)",
            "  mode      fraction  clamped    free  Q8 clamped  Q8 unclamped  gain Q8 [95% CI]      "
-           "Q3 clamped  gain Q3  violations"]
+           "Q3 clamped  gain Q3  next to a clamp: same label (clamped / unclamped)"]
     for r in c["rows"]:
         lo, hi = r["q8_gain_ci95"]
         ci = "" if lo is None else f"[{100 * lo:+.2f}, {100 * hi:+.2f}]"
@@ -25,7 +25,8 @@ def format_clamping(c: dict) -> str:
         g3 = "n/a" if r["q3_gain"] is None else f"{100 * r['q3_gain']:+.2f}"
         out.append(f"  {r['mode']:<9} {r['fraction']:>8.2f} {r['n_clamped']:>8} {r['n_free']:>7}  "
                    f"{_p(r['q8_free'], 10)}  {_p(r['q8_free_unclamped'], 12)}  {gain:>6} {ci:<16}  "
-                   f"{_p(r['q3_free'], 10)}  {g3:>7}  {r['violations']:>10}")
+                   f"{_p(r['q3_free'], 10)}  {g3:>7}  {_p(r['neighbour_agree'], 6)} / "
+                   f"{_p(r['neighbour_agree_unclamped'], 6)}")
     return "\n".join(out)
 
 

@@ -145,7 +145,9 @@ def clamp_experiment(predictor, refs: Sequence[LabeledRecord], fractions=(0.1, 0
     ``q3_free_unclamped`` of the unclamped prediction on exactly the same residues;
     ``q8_gain`` = the difference (pooled over residues; paired: same residues, same chains),
     ``q8_gain_ci95``: 95% bootstrap interval over chains (``n_boot`` resamples).
-    ``violations``: clamped residues whose output label differs from the clamp (must be 0).
+    ``neighbour_agree`` / ``neighbour_agree_unclamped``: of the free evaluated residues next to a
+    clamped one, the fraction whose predicted label equals that neighbour's clamp, with and without
+    the clamps (equal when the clamps do not reach their neighbours through the chain).
     Q3 is the argmax of the summed ``prob3``.
     """
     refs = _scored(refs, max_chains, seed)
@@ -167,7 +169,8 @@ def clamp_experiment(predictor, refs: Sequence[LabeledRecord], fractions=(0.1, 0
                 chosen.append(pos)
             preds = predictor.predict(records, clamps=clamps, seed=seed, noisy=noisy)
             stats = np.zeros((len(refs), 5), np.int64)  # n_free, c8, c8_base, c3, c3_base
-            violations = n_clamped = 0
+            n_clamped = 0
+            near = np.zeros(3, np.int64)   # free residues next to a clamp, agreeing with it (clamped, base)
             for i, (r, p, b, pos, (keep, t8, t3, _)) in enumerate(zip(refs, preds, base, chosen, truth)):
                 clamped = np.zeros(len(r.seq), bool)
                 clamped[pos] = True
@@ -178,7 +181,7 @@ def clamp_experiment(predictor, refs: Sequence[LabeledRecord], fractions=(0.1, 0
                 b3 = prob8_to_prob3(np.asarray(b.prob8)[keep]).argmax(1)
                 stats[i] = [free.sum(), (p8 == t8)[free].sum(), (b8 == t8)[free].sum(),
                             (p3 == t3)[free].sum(), (b3 == t3)[free].sum()]
-                violations += sum(p.ss8[j] != r.ss8[j] for j in pos.tolist())
+                near += _neighbour_agreement(r.ss8, p.ss8, b.ss8, clamped, keep)
                 n_clamped += pos.size
             n_free = int(stats[:, 0].sum())
             q = (stats.sum(0) / max(n_free, 1)).tolist()
@@ -191,12 +194,28 @@ def clamp_experiment(predictor, refs: Sequence[LabeledRecord], fractions=(0.1, 0
                 "q3_free": _f(q[3]) if n_free else None,
                 "q3_free_unclamped": _f(q[4]) if n_free else None,
                 "q3_gain": _f(q[3] - q[4]) if n_free else None,
-                "violations": int(violations),
+                "neighbour_agree": _f(near[1] / near[0]) if near[0] else None,
+                "neighbour_agree_unclamped": _f(near[2] / near[0]) if near[0] else None,
             })
     n_eval = int(sum(tr[1].size for tr in truth))
     return {"n_chains": len(refs), "n_residues": n_eval, "seed": seed,
             "segment_length": list(segment_length), "chain": _chain_info(predictor),
             "noisy": noisy, "rows": rows}
+
+
+def _neighbour_agreement(truth8: str, pred8: str, base8: str, clamped: np.ndarray, keep: np.ndarray):
+    """-> [n, agree, agree_base]: free evaluated residues i with a clamped i-1 or i+1, and how many
+    of them are predicted as that clamped neighbour's label (the left one when both are clamped)."""
+    out = np.zeros(3, np.int64)
+    L = len(truth8)
+    for i in range(L):
+        if clamped[i] or not keep[i]:
+            continue
+        j = i - 1 if i > 0 and clamped[i - 1] else (i + 1 if i + 1 < L and clamped[i + 1] else -1)
+        if j < 0:
+            continue
+        out += (1, pred8[i] == truth8[j], base8[i] == truth8[j])
+    return out
 
 
 # ----------------------------------------------------------------------------- sampling
