@@ -25,7 +25,7 @@ import numpy as np
 import seqgsn
 from seqgsn.alphabet import SS8, ss8_to_ss3
 from seqgsn.io.corpus import read_corpus
-from seqgsn.metrics import evaluate, majority_vote, segments, sov99, wasserstein1
+from seqgsn.evaluation import evaluate, majority_vote, segments, wasserstein1
 from seqgsn.records import Prediction
 
 

@@ -116,7 +116,7 @@ class Predictor:
         and which residues that step re-decided.
 
         Same seeds as :meth:`predict`: with ``chain.temperature`` 1, averaging each residue's rows
-        after burn-in over the steps that re-decided it gives ``predict``'s ``prob8`` (``seqgsn.decode``);
+        after burn-in over the steps that re-decided it gives ``predict``'s ``prob8`` (``seqgsn.chain.marginals``);
         the trace is never temperature-scaled (it is what the chain samples from).
         For chain diagnostics: accuracy or marginals against the number of steps."""
         steps = self.chain.steps if steps is None else steps

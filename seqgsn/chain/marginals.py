@@ -62,7 +62,7 @@ def _one_hot_clamps(probs: torch.Tensor, clamp) -> torch.Tensor:
 def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, groups: int = 2,
                     noisy: bool = True, seed: int = 0, clamp=None, precision: str = "fp32",
                     temperature: float = 1.0) -> torch.Tensor:
-    """-> prob8 [B, L, 8] float32 (module docstring); softmax(z_t / temperature) (``seqgsn.calibration``)."""
+    """-> prob8 [B, L, 8] float32 (module docstring); softmax(z_t / temperature) (``seqgsn.chain.temperature``)."""
     check_steps(steps, burn_in)
     out = _run(model, batch, ChainSettings(steps, groups=groups, noisy=noisy, final_state=False,
                                            state_dtype=_state_dtype(precision)), seed, clamp, precision)

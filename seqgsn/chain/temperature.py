@@ -39,7 +39,7 @@ def _steps(model: SeqGSN, examples: List[Example], chain: ChainConfig, seed: int
 
 
 def _predict(steps: tuple, T: float) -> torch.Tensor:
-    """The prediction estimator of ``seqgsn.decode.chain_marginals`` at temperature T -> [N, 8]."""
+    """The prediction estimator of ``seqgsn.chain.marginals.chain_marginals`` at temperature T -> [N, 8]."""
     logp, masked = steps
     p = torch.softmax(logp / T, -1)                                                    # [S, N, 8]
     w = masked.unsqueeze(-1).to(p.dtype)

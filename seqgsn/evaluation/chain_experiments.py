@@ -46,7 +46,7 @@ def chain_diagnostics(predictor, refs: Sequence[LabeledRecord], max_steps: int =
       (``predictor.sample(thin=1)``, burn-in = the model's) per chain; x_t = the one-hot
       [n_eval, 8] of sample t. ``autocorrelation[lag]``: lag-k autocorrelation averaged over
       coordinates that vary, then over chains; ``ess``: effective sample size
-      (:func:`seqgsn.metrics.effective_sample_size`) per chain, summarised (mean, median,
+      (:func:`seqgsn.evaluation.effective_sample_size`) per chain, summarised (mean, median,
       min, max) and as ``ess_per_sample`` = mean ESS / T; ``n_stuck``: chains whose samples
       never changed (ESS undefined).
     """
@@ -57,7 +57,8 @@ def chain_diagnostics(predictor, refs: Sequence[LabeledRecord], max_steps: int =
     noisy = predictor.chain.noise if noisy is None else noisy
     probs = _step_probs(predictor, records, max_steps, seed, noisy)
     truth = [_truth(r) for r in refs]
-    P = np.concatenate([p[:, tr[0]] for p, tr in zip(probs, truth)], axis=1).astype(np.float64)  # [T, N, 8]
+    P = np.concatenate([p[:, tr[0]] for (p, _), tr in zip(probs, truth)], axis=1).astype(np.float64)  # [T, N, 8]
+    W = np.concatenate([w[:, tr[0]] for (_, w), tr in zip(probs, truth)], axis=1).astype(np.float64)  # [T, N]
     t8 = np.concatenate([tr[1] for tr in truth])
     t3 = np.concatenate([tr[2] for tr in truth])
     T, N = P.shape[:2]
@@ -137,7 +138,7 @@ def calibration_compare(predictors: Dict[str, object], refs: Sequence[LabeledRec
                         seed: int = 0, max_chains: Optional[int] = None, n_bins: int = 15) -> dict:
     """Calibration of each predictor's averaged marginals (``predict(seed=seed)``, each with its
     own chain settings) on the same chains: per name ``q8``, ``q3``, ``ece8``, ``ece3``,
-    ``brier8``, ``brier3``, ``reliability`` (from :func:`seqgsn.metrics.evaluate`, ``n_bins``
+    ``brier8``, ``brier3``, ``reliability`` (from :func:`seqgsn.evaluation.evaluate`, ``n_bins``
     equal-width confidence bins) and ``nll8`` (mean -log p(true 8-state label), nats)."""
     refs = _scored(refs, max_chains, seed)
     records = [r.as_record() for r in refs]

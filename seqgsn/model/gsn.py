@@ -21,7 +21,7 @@ Prediction (``mode='predict'``): step 0 masks every free residue (P(y | x) alone
 ``groups`` steps, each sweep a fresh random partition of the free residues, step g masking group g
 so that every residue is re-decided once per sweep given the others' current labels (a blocked
 Gibbs-style scan, the GSN reading of iterative mask-predict decoding). ``step_masked`` says which
-residues each step re-decided: the marginal estimator (``seqgsn.decode``) averages a residue's
+residues each step re-decided: the marginal estimator (``seqgsn.chain.marginals``) averages a residue's
 reconstruction distribution over the steps that masked it.
 
 Hybrid (Zoehrer & Pernkopf 2014): x-logits from h1 through the transposed x->h1 map; the caller
@@ -87,7 +87,7 @@ class SeqGSN(nn.Module):
         self.crf_space = crf.StateSpace(tuple(cfg.crf_durations))
         if cfg.label_pairwise:
             # CRF reconstruction p(y | h1) ~ exp(s * logits + T + early exits): fitted after the
-            # walkback training (seqgsn.pairwise); s = 1, T = 0, E = 0 is the factorised softmax.
+            # walkback training (seqgsn.chain.crf_fit); s = 1, T = 0, E = 0 is the factorised softmax.
             self.pairwise = nn.Parameter(torch.zeros(N_LABELS, N_LABELS))    # T[y_{i-1}, y_i]
             self.early_exit = nn.Parameter(torch.zeros(N_LABELS, max(cfg.crf_durations)))  # E[k, d]
             self.unary_scale = nn.Parameter(torch.ones(()))
