@@ -18,6 +18,7 @@ Only evaluated residues count (``eval_mask``). Prints; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import numpy as np
@@ -153,6 +154,7 @@ def main(argv=None) -> None:
     ap.add_argument("--draws", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-chains", type=int, default=0, help="first N chains only (0 = all)")
+    ap.add_argument("--chain", default="", help="override chain settings, e.g. reveal=8,groups=2,steps=10")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: independent,samples,clamps")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -161,8 +163,12 @@ def main(argv=None) -> None:
         refs = refs[: args.max_chains]
     records = [r.as_record() for r in refs]
     predictor = seqgsn.load_model(args.model)
+    if args.chain:
+        kv = dict(x.split("=") for x in args.chain.split(","))
+        ch = dataclasses.replace(predictor.chain, **{k: type(getattr(predictor.chain, k))(v) for k, v in kv.items()})
+        predictor.cfg = dataclasses.replace(predictor.cfg, chain=ch)
     ch = predictor.chain
-    print(f"{len(refs)} chains; chain: steps {ch.steps}, burn-in {ch.burn_in}, groups {ch.groups}, "
+    print(f"{len(refs)} chains; chain: steps {ch.steps}, burn-in {ch.burn_in}, reveal {ch.reveal}, groups {ch.groups}, "
           f"precision {ch.precision}", flush=True)
     preds = predictor.predict(records, seed=args.seed)
     gsn = per_chain(refs, preds)

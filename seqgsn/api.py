@@ -99,7 +99,7 @@ class Predictor:
         noisy = self.chain.noise if noisy is None else noisy
         out: List[Optional[Prediction]] = [None] * len(records)
         for idx, batch, clamp in self._batches(records, clamps):
-            prob = chain_marginals(self.model, batch, steps=steps, burn_in=burn_in, groups=self.chain.groups,
+            prob = chain_marginals(self.model, batch, steps=steps, burn_in=burn_in, reveal=self.chain.reveal, groups=self.chain.groups,
                                    noisy=noisy, seed=seed, clamp=clamp, precision=self.chain.precision,
                                    temperature=self.chain.temperature).numpy()
             for j, i in enumerate(idx):
@@ -124,7 +124,7 @@ class Predictor:
         noisy = self.chain.noise if noisy is None else noisy
         out: List[Optional[tuple]] = [None] * len(records)
         for idx, batch, clamp in self._batches(records, clamps):
-            probs, masked = chain_step_probs(self.model, batch, steps=steps, groups=self.chain.groups,
+            probs, masked = chain_step_probs(self.model, batch, steps=steps, reveal=self.chain.reveal, groups=self.chain.groups,
                                              noisy=noisy, seed=seed, clamp=clamp,
                                              precision=self.chain.precision)
             probs, masked = probs.numpy(), masked.numpy()
@@ -155,7 +155,7 @@ class Predictor:
         sampler = self.resolve_sampler(sampler)
         out: List[Optional[Prediction]] = [None] * len(records)
         for idx, batch, clamp in self._batches(records, clamps):
-            s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, groups=self.chain.groups,
+            s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, reveal=self.chain.reveal, groups=self.chain.groups,
                               seed=seed, clamp=clamp, precision=self.chain.precision, sampler=sampler,
                               match_iters=self.chain.match_iters, match_step=self.chain.match_step).numpy()
             for j, i in enumerate(idx):

@@ -68,10 +68,11 @@ class ModelConfig:
 class ChainConfig:
     """How the chain is run at prediction time."""
 
-    steps: int = 5                               # 1 all-masked step + sweeps of `groups` steps
-    burn_in: int = 1                             # steps not averaged (the all-masked start)
-    groups: int = 2                              # each step after the first re-decides 1/groups of
-                                                 # the free residues (seqgsn.model.masking)
+    steps: int = 5                               # `reveal` steps, then sweeps of `groups` steps
+    burn_in: int = 1                             # steps whose distributions are not averaged
+    reveal: int = 1                              # the reveal sweep from all-masked: R steps, each
+                                                 # deciding 1/R of the free residues (seqgsn.model.masking)
+    groups: int = 2                              # then each step re-decides 1/groups of them
     noise: bool = True                           # False = mean-field (noise-free) chain
     batch_residues: int = 32768
     precision: str = "fp32"                      # fp32 | bf16 (autocast; outputs stay float32)
@@ -197,8 +198,8 @@ def validate(cfg: Config, source: str = "<config>") -> None:
     for k in (m.backbone_kernel, m.hidden_kernel, m.label_kernel):
         if k % 2 == 0:
             raise ConfigError(f"kernel widths must be odd (got {k})", file=source)
-    if c.groups < 1:
-        raise ConfigError(f"chain.groups must be >= 1, got {c.groups}", file=source)
+    if c.groups < 1 or c.reveal < 1:
+        raise ConfigError(f"chain.groups and chain.reveal must be >= 1, got {c.groups}, {c.reveal}", file=source)
     if not 0.0 <= t.mask_all_p <= 1.0:
         raise ConfigError("train.mask_all_p must be in [0, 1]", file=source)
     if not 0.0 <= t.hybrid_lambda <= 1.0:

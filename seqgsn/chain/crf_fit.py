@@ -74,7 +74,7 @@ def segment_w1(model: SeqGSN, examples: List[Example], chain: ChainConfig, *, n:
     got = {"H": [], "E": []}
     ref = {"H": [], "E": []}
     for bi, b in enumerate(example_batches(examples, chain.batch_residues)):
-        s = chain_samples(model, b, n=n, burn_in=chain.burn_in, thin=chain.groups, groups=chain.groups, seed=seed,
+        s = chain_samples(model, b, n=n, burn_in=chain.burn_in, thin=chain.groups, reveal=chain.reveal, groups=chain.groups, seed=seed,
                           precision=chain.precision, sampler="crf", match_iters=chain.match_iters,
                           match_step=chain.match_step)                     # [n, B, L]
         labelled = (b["y8"] >= 0) | (b["y3"] >= 0)

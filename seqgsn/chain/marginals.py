@@ -59,12 +59,12 @@ def _one_hot_clamps(probs: torch.Tensor, clamp) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, groups: int = 2,
+def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, reveal: int = 1, groups: int = 2,
                     noisy: bool = True, seed: int = 0, clamp=None, precision: str = "fp32",
                     temperature: float = 1.0) -> torch.Tensor:
     """-> prob8 [B, L, 8] float32 (module docstring); softmax(z_t / temperature) (``seqgsn.chain.temperature``)."""
     check_steps(steps, burn_in)
-    out = _run(model, batch, ChainSettings(steps, groups=groups, noisy=noisy, final_state=False,
+    out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=noisy, final_state=False,
                                            state_dtype=_state_dtype(precision)), seed, clamp, precision)
     probs = torch.stack([torch.softmax(lg.float() / temperature, -1) for lg in out.step_logits[burn_in:]])
     w = torch.stack(out.step_masked[burn_in:]).unsqueeze(-1).to(probs.dtype)     # [S, B, L, 1]
@@ -74,13 +74,13 @@ def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, gro
 
 
 @torch.inference_mode()
-def chain_step_probs(model: SeqGSN, batch: dict, *, steps: int, groups: int = 2, noisy: bool = True,
+def chain_step_probs(model: SeqGSN, batch: dict, *, steps: int, reveal: int = 1, groups: int = 2, noisy: bool = True,
                      seed: int = 0, clamp=None, precision: str = "fp32"):
     """-> (probs [steps, B, L, 8] float32, masked [steps, B, L] bool): every step's reconstruction
     distribution and which residues it re-decided. Same chain as ``chain_marginals`` with the same
     seed (a shorter chain is a prefix of a longer one)."""
     check_steps(steps, 0)
-    out = _run(model, batch, ChainSettings(steps, groups=groups, noisy=noisy,
+    out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=noisy,
                                            state_dtype=_state_dtype(precision)), seed, clamp, precision)
     return (torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits]),
             torch.stack(out.step_masked))
@@ -91,13 +91,13 @@ def chain_step_log_probs(model: SeqGSN, batches: Iterable[dict], chain: ChainCon
     """Per batch: (log p_t [S, B, L, 8] of the prediction chain's steps after burn-in, masked [S, B, L],
     batch). Cloned out of inference mode: the fits multiply them by trained parameters."""
     for b in batches:
-        probs, masked = chain_step_probs(model, b, steps=chain.steps, groups=chain.groups, noisy=chain.noise,
+        probs, masked = chain_step_probs(model, b, steps=chain.steps, reveal=chain.reveal, groups=chain.groups, noisy=chain.noise,
                                          seed=seed, precision=chain.precision)
         yield torch.log(probs[chain.burn_in:].clamp_min(1e-30)).clone(), masked[chain.burn_in:].clone(), b
 
 
 @torch.inference_mode()
-def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int = 1, groups: int = 2,
+def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int = 1, reveal: int = 1, groups: int = 2,
                   seed: int = 0, clamp=None, precision: str = "fp32", sampler: str = "independent",
                   match_iters: int = 0, match_step: float = 0.3) -> torch.Tensor:
     """-> int labels [n, B, L]: the chain's label states y_{t+1} after burn-in, every ``thin`` steps.
@@ -106,7 +106,7 @@ def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int
     if n < 1 or thin < 1 or burn_in < 0:
         raise ValueError(f"need n >= 1, thin >= 1, burn_in >= 0 (got {n}, {thin}, {burn_in})")
     steps = burn_in + n * thin
-    out = _run(model, batch, ChainSettings(steps, groups=groups, noisy=True, sampler=sampler,
+    out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=True, sampler=sampler,
                                            match_iters=match_iters, match_step=match_step,
                                            state_dtype=_state_dtype(precision)), seed, clamp, precision)
     s = torch.stack([out.samples[burn_in + (i + 1) * thin - 1] for i in range(n)])

@@ -5,24 +5,25 @@ y_t [B, 8, L] (one-hot; all-zero where no label is known yet):
 
     y~_t ~ C(y~ | y_t)            masking corruption: a subset of the free residues set to all-zero
     h_t  = f(y~_t, h_{t-1}, x)    ``Transition``, Gaussian noise in every hidden layer
-    y_{t+1} ~ P(y | h_t, x)       every residue drawn from the reconstruction distribution
+    y_{t+1} ~ P(y | h_t, x)       the hidden residues drawn from the reconstruction distribution;
+                                  a shown residue keeps its label (under masking corruption its
+                                  reconstruction is the identity, Bengio et al. 2013, Sec. 3.1)
     clamped residues: y_{t+1} = the known label (never masked, reset after every draw)
 
 Training (walkback, Bengio et al. 2013 Sec. 3.3 / 2014 Sec. 3.3; Deep Learning book 20.11.3): the
 chain starts from a *training example*: y_0 = the true 8-state labels, corrupted at step 1 with a
 mask rate r ~ U(0, 1) per chain (or r = 1, everything masked, for a fraction ``mask_all_p`` of the
-chains: the state prediction starts from), then unrolled ``walkback`` steps, each re-masking its own
-draw at a fresh rate. The cost sums the NLL of the true labels under every step's reconstruction, so
-the reconstruction learns to read the visible labels (true ones, and its own earlier draws) as well
-as x. Gradients flow through the hidden units; drawn labels are constants. Residues with only a
+chains: the state prediction starts from), then unrolled ``walkback`` steps, each re-masking the
+state at a fresh rate. The cost sums, over steps, the mean NLL of the true labels of the residues the
+step hid, so the reconstruction learns to read the shown labels (true ones, and its own earlier
+draws) as well as x. Gradients flow through the hidden units; drawn labels are constants. Residues with only a
 3-state label start masked.
 
-Prediction (``mode='predict'``): step 0 masks every free residue (P(y | x) alone); then sweeps of
-``groups`` steps, each sweep a fresh random partition of the free residues, step g masking group g
-so that every residue is re-decided once per sweep given the others' current labels (a blocked
-Gibbs-style scan, the GSN reading of iterative mask-predict decoding). ``step_masked`` says which
-residues each step re-decided: the marginal estimator (``seqgsn.chain.marginals``) averages a residue's
-reconstruction distribution over the steps that masked it.
+Prediction (``mode='predict'``, ``masking.PredictionSchedule``): a reveal sweep of ``reveal`` steps
+from the all-masked state (each step decides one random group of residues, seeing the ones decided
+before it), then sweeps of ``groups`` steps that each hide and redraw one group given all the others
+(blocked Gibbs-style scan). ``step_masked`` says which residues each step decided: the marginal
+estimator (``seqgsn.chain.marginals``) averages a residue's reconstruction distribution over those steps.
 
 Hybrid (Zoehrer & Pernkopf 2014): x-logits from h1 through the transposed x->h1 map; the caller
 masks x and scores them (``with_x``).
@@ -40,7 +41,7 @@ from ..alphabet import N_AA_INPUT, SS8
 from ..config import ModelConfig
 from . import crf
 from .backbone import Backbone
-from .masking import prediction_mask, sweep_groups, training_mask
+from .masking import PredictionSchedule, training_mask
 from .noise import Noise, sample_onehot
 from .transition import Transition
 
@@ -52,8 +53,9 @@ class ChainSettings:
     """How one chain is run: everything ``run_chain`` needs besides the data."""
 
     steps: int
-    mode: str = "predict"            # predict (all-masked start, then sweeps) | train (walkback from y)
-    groups: int = 2                  # predict: residues re-decided per step = 1 / groups of the free ones
+    mode: str = "predict"            # predict (reveal sweep, then Gibbs sweeps) | train (walkback from y)
+    reveal: int = 1                  # predict: steps of the reveal sweep (``masking.PredictionSchedule``)
+    groups: int = 2                  # predict: then each step re-decides 1 / groups of the free residues
     noisy: bool = True               # hidden-unit noise and label draws; False = noise-free (argmax fed)
     mask_all_p: float = 0.3          # train: fraction of chains whose first step masks every label
     sampler: str = "independent"     # independent (per-residue draws) | crf (``label_pairwise`` models)
@@ -67,7 +69,7 @@ class ChainSettings:
 @dataclass
 class ChainOutput:
     step_logits: List[torch.Tensor] = field(default_factory=list)   # each [B, L, 8]
-    step_masked: List[torch.Tensor] = field(default_factory=list)   # each [B, L] bool: re-decided
+    step_masked: List[torch.Tensor] = field(default_factory=list)   # each [B, L] bool: decided anew
     samples: List[torch.Tensor] = field(default_factory=list)       # each [B, L] int: y_{t+1}
     x_logits: List[torch.Tensor] = field(default_factory=list)      # each [B, L, 21] (with_x)
 
@@ -152,26 +154,27 @@ class SeqGSN(nn.Module):
         if known_y is not None:
             y = torch.where(kn, known_y, y)
         free = mask & ~known
-        groups = None
+        schedule = PredictionSchedule(free, cs.reveal, cs.groups, noise) if cs.mode == "predict" else None
         hs: List[Optional[torch.Tensor]] = [None] * len(self.cfg.hidden)
         out = ChainOutput()
         for step in range(cs.steps):
-            if cs.mode == "train":
-                masked = training_mask(free, step == 0, cs.mask_all_p, noise)
+            if schedule is None:
+                masked = decided = training_mask(free, step == 0, cs.mask_all_p, noise)
             else:
-                if step >= 1 and (step - 1) % cs.groups == 0:
-                    groups = sweep_groups(free, cs.groups, noise)
-                masked = prediction_mask(step, free, groups, cs.groups)
+                masked, decided = schedule.step(step)
             y_in = y * (~masked).unsqueeze(1).to(y.dtype) * pad                              # y~_t
             last = not cs.final_state and step == cs.steps - 1
             logits, hs = self.transition(y_in, hs, ctx_h1, ctx_y, pad, cs.noisy, noise, upper=not last)
             out.step_logits.append(logits.transpose(1, 2))                                    # [B, L, 8]
-            out.step_masked.append(masked)
+            out.step_masked.append(decided)
             if cs.with_x:
                 out.x_logits.append(self.reconstruct_x(hs[0]))
             if last:
                 break
-            y = self._draw(logits, mask, cs, noise, trans, known, known_y)                    # y_{t+1}
+            draw = self._draw(logits, mask, cs, noise, trans, known, known_y)
+            # only the hidden residues are redrawn: under masking corruption the reconstruction of a
+            # shown residue is that residue (walkback and prediction alike; Gibbs-style)
+            y = torch.where(decided.unsqueeze(1), draw, y)                                   # y_{t+1}
             if known_y is not None:
                 y = torch.where(kn, known_y, y)
             y = y * pad

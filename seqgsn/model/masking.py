@@ -1,5 +1,7 @@
-"""Which label positions the corruption C(y~ | y) masks at each chain step (training and prediction)."""
+"""Which label positions the corruption C(y~ | y) hides at each chain step (training and prediction)."""
 from __future__ import annotations
+
+from typing import Optional
 
 import torch
 
@@ -19,17 +21,34 @@ def training_mask(free: torch.Tensor, first: bool, mask_all_p: float, noise: Noi
     return free & (noise.rand((B, L), free.device) < rate)
 
 
-def sweep_groups(free: torch.Tensor, groups: int, noise: Noise) -> torch.Tensor:
-    """A random partition of each chain's free positions into ``groups`` groups -> ids [B, L] long.
-
-    One sweep of the prediction chain masks group 0, then 1, ...: every free residue is
-    re-decided exactly once per sweep, seeing the others' current labels (blocked Gibbs-style scan)."""
+def random_groups(free: torch.Tensor, groups: int, noise: Noise) -> torch.Tensor:
+    """A random partition of each chain's positions into ``groups`` groups -> ids [B, L] long."""
     u = noise.rand(tuple(free.shape), free.device)
     return (u * groups).long().clamp_max(groups - 1)
 
 
-def prediction_mask(step: int, free: torch.Tensor, group_ids, groups: int) -> torch.Tensor:
-    """Step 0 masks every free position (the neutral start); step t >= 1 masks group (t - 1) % groups."""
-    if step == 0:
-        return free
-    return free & (group_ids == (step - 1) % groups)
+class PredictionSchedule:
+    """The prediction chain's corruption: a *reveal* sweep, then Gibbs-style sweeps.
+
+    Steps 0..R-1 (``reveal`` = R): the free residues are split at random into R groups; step g hides
+    groups >= g and commits group g (step 0 hides everything: the neutral start), so every residue
+    is decided once, seeing the labels committed before it (annealing from all-masked to all-shown,
+    the GSN reading of iterative mask-predict decoding). Steps R, R+1, ...: sweeps of ``groups`` = G
+    steps, each sweep a fresh random partition; step g of a sweep hides and re-decides group g
+    alone, every other residue shown with its current label. ``step(t)`` -> (hidden [B, L],
+    committed [B, L]): what the step cannot see, and whose label it draws anew."""
+
+    def __init__(self, free: torch.Tensor, reveal: int, groups: int, noise: Noise):
+        self.free, self.reveal, self.groups, self.noise = free, max(1, reveal), groups, noise
+        self.ids: Optional[torch.Tensor] = None
+
+    def step(self, t: int):
+        if t < self.reveal:
+            if t == 0:
+                self.ids = random_groups(self.free, self.reveal, self.noise)
+            return self.free & (self.ids >= t), self.free & (self.ids == t)
+        g = (t - self.reveal) % self.groups
+        if g == 0:
+            self.ids = random_groups(self.free, self.groups, self.noise)
+        now = self.free & (self.ids == g)
+        return now, now

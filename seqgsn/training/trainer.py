@@ -130,13 +130,13 @@ class Trainer:
                                    truth=y8, clamp=clamp)
         k = len(out.step_logits)
         ws = [1.0 / k] * k if train_cfg.step_weights == "uniform" else [0.0] * (k - 1) + [1.0]
+        # Each step is scored on the residues it hid (Bengio et al. 2013, Sec. 3.1: under masking
+        # corruption the reconstruction of a shown residue is the identity; training it to copy would
+        # spend the label pathway on copying instead of reading the context).
         sup = torch.zeros(())
-        n_lab = torch.zeros(())
-        for w, lg in zip(ws, out.step_logits):
-            s, n = label_nll(lg, y8, y3, weight)
-            sup = sup + w * s
-            n_lab = n
-        sup = sup / n_lab.clamp_min(1)
+        for w, lg, hidden in zip(ws, out.step_logits, out.step_masked):
+            s, n = label_nll(lg, y8, y3, weight * hidden)
+            sup = sup + w * s / n.clamp_min(1)
         parts = {"sup": sup.item()}
         total = sup
         if hybrid:
@@ -176,7 +176,7 @@ class Trainer:
         ch = self.cfg.chain
         c8 = c3 = n8 = n3 = 0
         for bi, batch in enumerate(example_batches(self.val_ex, ch.batch_residues)):
-            p = chain_marginals(self.model, batch, steps=ch.steps, burn_in=ch.burn_in, groups=ch.groups,
+            p = chain_marginals(self.model, batch, steps=ch.steps, burn_in=ch.burn_in, reveal=ch.reveal, groups=ch.groups,
                                 noisy=ch.noise, seed=1000, precision=ch.precision)
             pred8 = p.argmax(-1)
             p3 = torch.zeros(*p.shape[:2], 3).index_add_(-1, torch.as_tensor(SS8_TO_SS3_INDEX), p)

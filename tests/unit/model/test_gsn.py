@@ -266,7 +266,7 @@ def test_prediction_masks_partition_the_free_residues_once_per_sweep(tiny_cfg):
     known = torch.zeros_like(mask)
     known[:, ::7] = True
     known &= mask
-    out = run(m, tokens, mask, 1 + 2 * 3, seed=4, groups=3, clamp=(known, y8))
+    out = run(m, tokens, mask, 1 + 2 * 3, seed=4, reveal=1, groups=3, clamp=(known, y8))
     free = mask & ~known
     assert torch.equal(out.step_masked[0], free)                       # the all-masked start
     for sweep in range(2):

@@ -1,6 +1,6 @@
 import torch
 
-from seqgsn.model.masking import prediction_mask, sweep_groups, training_mask
+from seqgsn.model.masking import PredictionSchedule, training_mask
 from seqgsn.model.noise import Noise, gaussian, record_seed, sample_onehot
 
 
@@ -45,12 +45,22 @@ def test_training_mask_rates():
     assert 0.25 < part < 0.36
 
 
-def test_prediction_mask_schedule():
+def test_prediction_schedule_reveals_then_sweeps():
     noise = Noise.shared(torch.Generator().manual_seed(3))
     free = torch.ones(1, 300, dtype=torch.bool)
-    free[0, :10] = False
-    ids = sweep_groups(free, 3, noise)
-    assert torch.equal(prediction_mask(0, free, None, 3), free)
-    masks = [prediction_mask(t, free, ids, 3) for t in (1, 2, 3)]
-    assert torch.equal(sum(mk.int() for mk in masks), free.int())
-    assert all(60 < int(mk.sum()) < 130 for mk in masks)
+    free[0, :10] = False                                    # clamped: never hidden, never decided
+    sched = PredictionSchedule(free, reveal=3, groups=2, noise=noise)
+    steps = [sched.step(t) for t in range(3 + 2 * 2)]
+    hidden0, decided0 = steps[0]
+    assert torch.equal(hidden0, free)                       # the all-masked start
+    reveal = torch.stack([d for _, d in steps[:3]]).int()
+    assert torch.equal(reveal.sum(0), free.int())           # the reveal sweep decides each once
+    for t in range(1, 3):                                   # ... seeing everything decided before
+        hidden, _ = steps[t]
+        earlier = torch.stack([d for _, d in steps[:t]]).any(0)
+        assert torch.equal(hidden, free & ~earlier)
+    for s0 in (3, 5):                                       # Gibbs sweeps: one group at a time
+        sweep = torch.stack([d for _, d in steps[s0:s0 + 2]]).int()
+        assert torch.equal(sweep.sum(0), free.int())
+        assert all(torch.equal(h, d) for h, d in steps[s0:s0 + 2])
+    assert not any(h[~free].any() for h, _ in steps)
