@@ -146,11 +146,12 @@ class Predictor:
                thin: Optional[int] = None,
                seed: int = 0, clamps: Optional[Dict[str, str]] = None,
                sampler: Optional[str] = None) -> List[Prediction]:
-        """n label sequences per record drawn from the chain (after burn-in, every thin steps;
-        thin None = ``chain.groups``, one full sweep between samples).
+        """n label sequences per record drawn from the chain: the first after the reveal sweep and
+        ``burn_in`` (None = 0) more steps, then every ``thin`` steps (None = ``chain.groups``, one
+        Gibbs sweep between samples).
 
         sampler: 'independent' | 'crf' (see ``ChainConfig.sampler``); None = the model's."""
-        burn_in = self.chain.burn_in if burn_in is None else burn_in
+        burn_in = 0 if burn_in is None else burn_in
         thin = self.chain.groups if thin is None else thin
         sampler = self.resolve_sampler(sampler)
         out: List[Optional[Prediction]] = [None] * len(records)

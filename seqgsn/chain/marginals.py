@@ -100,16 +100,17 @@ def chain_step_log_probs(model: SeqGSN, batches: Iterable[dict], chain: ChainCon
 def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int = 1, reveal: int = 1, groups: int = 2,
                   seed: int = 0, clamp=None, precision: str = "fp32", sampler: str = "independent",
                   match_iters: int = 0, match_step: float = 0.3) -> torch.Tensor:
-    """-> int labels [n, B, L]: the chain's label states y_{t+1} after burn-in, every ``thin`` steps.
-
-    With ``thin`` = ``groups`` each sample is one full sweep after the previous one."""
+    """-> int labels [n, B, L]: the chain's label states. The first is the state after the reveal
+    sweep (every residue decided once) and ``burn_in`` further steps, then one every ``thin`` steps;
+    with ``thin`` = ``groups`` each sample is one Gibbs sweep after the previous one."""
     if n < 1 or thin < 1 or burn_in < 0:
         raise ValueError(f"need n >= 1, thin >= 1, burn_in >= 0 (got {n}, {thin}, {burn_in})")
-    steps = burn_in + n * thin
+    first = reveal - 1 + burn_in                       # index into out.samples (state after step t)
+    steps = first + 1 + (n - 1) * thin
     out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=True, sampler=sampler,
                                            match_iters=match_iters, match_step=match_step,
                                            state_dtype=_state_dtype(precision)), seed, clamp, precision)
-    s = torch.stack([out.samples[burn_in + (i + 1) * thin - 1] for i in range(n)])
+    s = torch.stack([out.samples[first + i * thin] for i in range(n)])
     if clamp is not None:
         known, lab = clamp
         s = torch.where(known.unsqueeze(0), lab.unsqueeze(0), s)

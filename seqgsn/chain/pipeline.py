@@ -22,7 +22,7 @@ Resume (``resume=True``)
 ------------------------
 The progress file records the input (path, size, SHA-256 of its first MiB), the
 options that change results (command, format, model, steps, burn-in, seed,
-samples, thin, clamp file hash, chunk size: seeds are derived per chunk), the
+samples, thin, clamp file hash, chunk size), the
 number of input records completed, the id of the last one, and the byte sizes of
 ``OUT.partial`` and the errors file at that point. On resume these are checked
 (any difference is an error: nothing is overwritten), the partial files are cut
@@ -52,7 +52,7 @@ from ..io.formats import FORMATS, SAMPLE_FORMATS
 from ..io.problems import ProblemReport
 from ..records import Prediction, Record
 from .streaming import PROGRESS_VERSION, DirOutput, ErrorsOutput, FileOutput, Item, Output, ProgressLine, \
-    StreamOutput, check_resume, chunk_seed, file_identity, file_sha, is_dir_target, iter_chunks
+    StreamOutput, check_resume, file_identity, file_sha, is_dir_target, iter_chunks
 
 DEFAULT_CHUNK_RESIDUES = 200_000
 SAMPLE_MIN_CHUNK = 131_072           # residues: four chain batches
@@ -64,7 +64,7 @@ class PredictorLike(Protocol):
                 steps: Optional[int] = None, burn_in: Optional[int] = None, seed: int = 0) -> List[Prediction]:
         ...
 
-    def sample(self, records: List[Record], *, n: int, burn_in: Optional[int] = None, thin: int = 1,
+    def sample(self, records: List[Record], *, n: int, burn_in: Optional[int] = None, thin: Optional[int] = None,
                seed: int = 0) -> List[Prediction]:
         ...
 
@@ -79,7 +79,7 @@ class RunOptions:
     burn_in: Optional[int] = None
     seed: int = 0
     n: int = 1                             # samples per record (sample mode)
-    thin: int = 1
+    thin: Optional[int] = None                   # None = the model's chain.groups (one sweep)
     sampler: Optional[str] = None          # sample mode: independent | crf (None = the model's)
     chunk_residues: int = DEFAULT_CHUNK_RESIDUES
     on_error: str = "skip"
@@ -93,7 +93,7 @@ class RunOptions:
         if self.on_error not in ("skip", "fail"):
             raise ConfigError(f"on_error must be skip or fail, not {self.on_error!r}")
         for k in ("chunk_residues", "n", "thin"):
-            if getattr(self, k) < 1:
+            if getattr(self, k) is not None and getattr(self, k) < 1:
                 raise ConfigError(f"{k} must be >= 1, got {getattr(self, k)}")
         if self.sampler not in (None, "independent", "crf"):
             raise ConfigError(f"sampler must be independent or crf, not {self.sampler!r}")
@@ -264,7 +264,7 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
             clamps = {r.id: clamps_raw[r.id][0] for r in recs if clamps_raw and r.id in clamps_raw} or None
             preds: List[Optional[Prediction]] = []
             if recs:
-                seed = chunk_seed(opts.seed, chunk_index)
+                seed = opts.seed   # per-record seeds come from (seed, record): not from the chunk
                 try:
                     preds = list(_predict_chunk(predictor, recs, clamps, opts, seed))
                 except SeqGSNError:

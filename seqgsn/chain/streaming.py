@@ -46,11 +46,6 @@ def iter_chunks(items: Iterable[Item], max_residues: int) -> Iterator[List[Item]
         yield cur
 
 
-def chunk_seed(seed: int, chunk_index: int) -> int:
-    """Seed for one chunk: fixed per (seed, chunk), so a resumed run repeats the same draws."""
-    return (int(seed) + 1_000_003 * int(chunk_index)) % (2 ** 63)
-
-
 # -- outputs ------------------------------------------------------------------------------------
 class Output:
     name: Optional[str] = None

@@ -28,7 +28,8 @@ def _common(fn):
                      help="FASTA-like file of known labels: '>id' then HGIEBTSC/'-' per residue."),
         click.option("--seed", default=0, show_default=True, type=int, help="Random seed of the chain."),
         click.option("--burn-in", "burn_in", default=None, type=click.IntRange(min=0),
-                     help="Chain steps discarded before averaging/sampling (default: the model's)."),
+                     help="predict: chain steps not averaged (default: the model's); sample: steps after the "
+                          "reveal sweep before the first sample (default 0)."),
         click.option("--on-error", "on_error", type=click.Choice(["skip", "fail"]), default="skip",
                      show_default=True, help="skip: report bad records and go on (exit 3); fail: stop at the "
                                              "first one (exit 2)."),
@@ -102,8 +103,8 @@ def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_
 @main.command(epilog=_EPILOG)
 @_common
 @click.option("-n", "n", required=True, type=click.IntRange(min=1), help="Samples per record.")
-@click.option("--thin", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Chain steps between kept samples.")
+@click.option("--thin", default=None, type=click.IntRange(min=1),
+              help="Chain steps between kept samples (default: the model's chain.groups, one sweep).")
 @click.option("-f", "--format", "fmt", type=click.Choice(SAMPLE_FORMATS), default="jsonl", show_default=True,
               help="jsonl: {id, sequence, samples}; fasta: one '>ID sample=K/N' block per sample.")
 @click.option("--sampler", type=click.Choice(["independent", "crf"]), default=None,
