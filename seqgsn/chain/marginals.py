@@ -16,6 +16,7 @@ from typing import Iterable, Iterator, Optional
 import torch
 
 from ..config import ChainConfig
+from ..errors import ConfigError
 from ..model.gsn import ChainSettings, SeqGSN
 from ..model.noise import Noise, record_seed
 
@@ -38,10 +39,11 @@ def batch_noise(batch: dict, seed: int) -> Noise:
 
 
 def check_steps(steps: int, burn_in: int) -> None:
+    """ConfigError unless steps >= 1 and 0 <= burn_in < steps (never silently replaced)."""
     if steps < 1:
-        raise ValueError(f"the chain needs at least one step (steps={steps})")
+        raise ConfigError(f"the chain needs at least one step (steps={steps})")
     if not 0 <= burn_in < steps:
-        raise ValueError(f"burn_in must be in [0, steps): got burn_in={burn_in}, steps={steps}")
+        raise ConfigError(f"burn-in must be in [0, steps): got burn-in {burn_in} with {steps} steps")
 
 
 def _run(model: SeqGSN, batch: dict, settings: ChainSettings, seed: int, clamp, precision: str):

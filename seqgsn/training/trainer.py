@@ -43,7 +43,10 @@ from ..model.losses import label_nll, x_nll
 CRF_KEYS = {("model", "crf_durations"), ("chain", "sampler"), ("chain", "match_iters"),
             ("chain", "match_step"), ("train", "pairwise_iters"), ("train", "pairwise_lr"),
             ("train", "pairwise_matched_iters"), ("train", "pairwise_val_samples")}
-CALIBRATION_KEYS = {("train", "calibrate"), ("chain", "temperature")}
+# The prediction chain's schedule: the temperature is fitted to it, so a change refits it (a finished
+# run resumed with another schedule keeps its weights; during walkback it also drives validation).
+CALIBRATION_KEYS = {("train", "calibrate"), ("chain", "temperature"), ("chain", "steps"),
+                    ("chain", "burn_in"), ("chain", "reveal"), ("chain", "groups")}
 STAGE_KEYS = CRF_KEYS | CALIBRATION_KEYS
 
 

@@ -50,3 +50,13 @@ def test_bf16_chain_matches_fp32_closely(tiny_model_file):
         assert y.prob8.dtype == np.float32 and np.isfinite(y.prob8).all()
         np.testing.assert_allclose(y.prob8.sum(-1), 1.0, atol=1e-5)
         assert np.abs(x.prob8 - y.prob8).max() < 0.05   # bf16 keeps ~3 significant digits
+
+
+def test_zero_steps_and_out_of_range_burn_in_are_errors_not_replaced(tiny_model_file):
+    import pytest
+    from seqgsn.errors import ConfigError
+    p = load_model(tiny_model_file)
+    with pytest.raises(ConfigError, match="at least one step"):
+        p.predict(RECS, steps=0)
+    with pytest.raises(ConfigError, match="burn-in"):
+        p.predict(RECS, steps=3, burn_in=3)
