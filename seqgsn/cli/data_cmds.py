@@ -14,8 +14,8 @@ from .main import data, handle_errors
 
 _FORMAT = click.option("--format", "fmt", default=None, metavar="F",
                        help="Corpus format (default: detected from content). One of: "
-                            "store, scratch1d, netsurfp_csv, three_line, tianchi, flip, dnss2_tar, "
-                            "hdf5, icml_npy, dssp, dssp_mmcif, fasta.")
+                            "store, scratch1d, netsurfp_csv, pisces_csv, cb6133_csv, three_line, "
+                            "tianchi, flip, dnss2_tar, hdf5, icml_npy, dssp, dssp_mmcif, fasta.")
 _SPLIT = click.option("--split", default=None, type=click.Choice(["all", "train", "val", "test"]),
                       help="FLIP splits.zip only: which split to read (default all).")
 

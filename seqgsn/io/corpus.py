@@ -12,6 +12,8 @@ format                    what it reads
 ``store``                 seqgsn's own corpus file (:mod:`seqgsn.io.store`)
 ``scratch1d``             folder with ``Proteins.fa`` + ``SSpro8.dssp``
 ``netsurfp_csv``          NetSurfP-2.0 / ProtTrans CSV (``CB513_HHblits.csv``)
+``pisces_csv``            one chain per row: ``pdb_id,chain_code,seq,sst8[,...]`` (PISCES/PDB)
+``cb6133_csv``            one chain per row: ``id,len,input,expected`` (ICML-2014 CB6133 text)
 ``three_line``            ``>id`` / sequence / 8-state labels (``L`` = coil)
 ``tianchi``               line-aligned seq / sec text pair (coil = space)
 ``flip``                  FLIP ``splits.zip`` (3-state only)
@@ -22,6 +24,10 @@ format                    what it reads
 ``dssp_mmcif``            mkdssp mmCIF output (``_dssp_struct_summary``)
 ``fasta``                 plain FASTA, unlabelled (ss8 = None)
 ========================  ====================================================
+
+A folder that is not itself a corpus layout (``scratch1d``, ``tianchi``) but holds
+exactly one data file (documentation such as ``README*`` / ``*.md`` aside) reads
+as that file, e.g. ``pisces_pdb2018`` or ``icml2014_cb6133filtered``.
 """
 from __future__ import annotations
 
@@ -39,6 +45,8 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "store": (".store", "load_corpus", "seqgsn corpus file (save_corpus output)"),
     "scratch1d": (".readers.scratch1d", "read_scratch1d", "SCRATCH-1D Proteins.fa + SSpro8.dssp"),
     "netsurfp_csv": (".readers.netsurfp_csv", "read_netsurfp_csv", "NetSurfP-2.0/ProtTrans CSV"),
+    "pisces_csv": (".readers.pisces_csv", "read_pisces_csv", "CSV pdb_id,chain_code,seq,sst8[,...]"),
+    "cb6133_csv": (".readers.cb6133_csv", "read_cb6133_csv", "CSV id,len,input,expected (L = coil)"),
     "three_line": (".readers.three_line", "read_three_line", "'>id' / sequence / labels records"),
     "tianchi": (".readers.tianchi", "read_tianchi", "seq/sec line pair (coil = space)"),
     "flip": (".readers.flip", "read_flip", "FLIP secondary-structure splits.zip (3-state)"),
@@ -55,6 +63,16 @@ NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
 DSSP_CLASSIC_FIRST = "==== Secondary Structure Definition by the program DSSP"
+FOLDER_FORMATS = ("scratch1d", "tianchi")      # formats whose reader takes the folder itself
+_DOC_PREFIXES = ("readme", "license", "licence", "copying", "manifest")
+
+
+def single_data_file(folder) -> Path | None:
+    """The one data file in ``folder`` (hidden files and docs ignored), or None."""
+    files = [f for f in sorted(Path(folder).iterdir())
+             if f.is_file() and not f.name.startswith(".") and f.suffix.lower() != ".md"
+             and not f.name.lower().startswith(_DOC_PREFIXES)]
+    return files[0] if len(files) == 1 else None
 
 
 def get_reader(fmt: str):
@@ -77,6 +95,12 @@ def read_corpus(path, format: str | None = None, **options) -> list:
         raise InvalidFileError("no such file or folder", file=p)
     fmt = format or detect_format(p)
     reader = get_reader(fmt)
+    if p.is_dir() and fmt not in FOLDER_FORMATS:
+        f = single_data_file(p)
+        if f is None:
+            raise InvalidFileError(f"format {fmt!r} reads a file, and this folder does not hold "
+                                   "exactly one data file: name the file", file=p)
+        p = f
     params = inspect.signature(reader).parameters
     bad = [k for k in options if k not in params or k == next(iter(params))]
     if bad:
@@ -98,9 +122,12 @@ def detect_format(path) -> str:
             return "scratch1d"
         if tianchi.find_pair(p) is not None:
             return "tianchi"
+        f = single_data_file(p)
+        if f is not None:
+            return detect_format(f)
         raise InvalidFileError("cannot tell the corpus format of this folder (expected "
-                               "Proteins.fa + SSpro8.dssp, or a *seq*/*sec* text pair); "
-                               "give the format explicitly", file=p)
+                               "Proteins.fa + SSpro8.dssp, a *seq*/*sec* text pair, or exactly "
+                               "one data file); give the file or the format explicitly", file=p)
     with open(p, "rb") as fh:
         head = fh.read(4096)
     from .store import MAGIC as STORE_MAGIC
@@ -148,7 +175,9 @@ def _detect_gzip(p: Path) -> str:
 
 
 def _detect_text(p: Path, head: bytes) -> str:
+    from .readers.cb6133_csv import looks_cb6133_csv
     from .readers.netsurfp_csv import looks_netsurfp_csv
+    from .readers.pisces_csv import looks_pisces_csv
     from .readers.three_line import looks_three_line
     from .readers._common import split_lines
 
@@ -169,6 +198,10 @@ def _detect_text(p: Path, head: bytes) -> str:
                                "on structure files", file=p)
     if looks_netsurfp_csv(first):
         return "netsurfp_csv"
+    if looks_pisces_csv(first):
+        return "pisces_csv"
+    if looks_cb6133_csv(first):
+        return "cb6133_csv"
     if first.startswith(">"):
         return "three_line" if looks_three_line(lines) else "fasta"
     raise InvalidFileError("cannot tell the corpus format from the content; give the format "

@@ -1,7 +1,7 @@
 """Property tests (hypothesis): the corpus readers on arbitrary and damaged input.
 
 Whatever the bytes, ``read_corpus`` returns records or raises a typed seqgsn error that names the
-file; nothing else escapes. Budget: 3,400 generated inputs (sum of max_examples below).
+file; nothing else escapes. Budget: 3,600 generated inputs (sum of max_examples below).
 """
 import io
 import tarfile
@@ -52,6 +52,18 @@ def _text_case(tmp_path: Path, name: str, text: str) -> Path:
 @given(st.lists(st.sampled_from(CSV_PIECES), max_size=30).map("".join))
 def test_netsurfp_csv_reader_only_typed_errors(tmp_path_factory, text):
     check(_text_case(tmp_path_factory.mktemp("csv"), "set.csv", text), "netsurfp_csv")
+
+
+ROW_PIECES = ["pdb_id,chain_code,seq,sst8,sst3,len\n", "id,len,input,expected\n", "1ABC", "A", "MKV", "*",
+              "HHC", "LLE", "3", "x", ",", '"', "\n", "\r\n", " ", "é", "\x00"]
+
+
+@settings(FAST, max_examples=200)
+@given(st.lists(st.sampled_from(ROW_PIECES), max_size=30).map("".join),
+       st.sampled_from(["pisces_csv", "cb6133_csv"]))
+def test_row_csv_readers_only_typed_errors(tmp_path_factory, text, fmt):
+    check(_text_case(tmp_path_factory.mktemp("rowcsv"), "rows.csv", text), fmt)
+    check(_text_case(tmp_path_factory.mktemp("rowcsv"), "rows.csv", text))
 
 
 @settings(FAST, max_examples=600)

@@ -5,7 +5,9 @@ one policy:
 
 * the sequence is upper-cased and every residue checked with
   :func:`seqgsn.alphabet.encode_sequence` (``B Z J U O X`` are allowed, mapping
-  to unknown; anything else is an AlphabetError);
+  to unknown; anything else is an AlphabetError). A reader may first map a
+  format's own spelling of a non-standard residue, and says so in its docstring
+  (``pisces_csv``: ``*`` -> ``X``, label kept);
 * 8-state labels get the format's coil spellings mapped to ``C``
   (:func:`normalize_ss8`, only the aliases the reader names) and are then checked
   against ``HGIEBTSC``; 3-state labels against ``HEC``;

@@ -16,6 +16,8 @@ CASES = [
     ("flip_secondary_structure/splits.zip", "flip", {"split": "val"}, 1080, 280780, 262853),
     ("flip_secondary_structure/splits.zip", "flip", {"split": "test"}, 364, 84541, 75402),
     ("tianchi2020", "tianchi", {}, 20000, 4130938, None),
+    ("pisces_pdb2018", "pisces_csv", {}, 8310, 2017973, None),
+    ("icml2014_cb6133filtered", "cb6133_csv", {}, 5137, 1100558, None),
     ("prottrans_netsurfp2_csv/CB513_HHblits.csv", "netsurfp_csv", {}, 511, 144011, 83427),
     (CB513_DIR + "cb513_fasta_label.txt", "three_line", {}, 514, 84701, None),
     (CB513_DIR + "seq_labels.tar.gz", "dnss2_tar", {}, 514, 84701, None),
@@ -80,3 +82,23 @@ def test_casp_profiles_are_reordered_to_profile_columns(shared):
     for aa in "ACDEFGHIKLMNPQRSTVWY":
         rows = prof[np.frombuffer(seq.encode(), np.uint8) == ord(aa)]
         assert PROFILE_COLUMNS[int(rows.mean(0).argmax())] == aa
+
+
+def test_pisces_details(shared):
+    """MANIFEST section 7: ids pdb_chain; 148 '*' in 78 chains read as X with labels kept."""
+    recs = read_corpus(shared("pisces_pdb2018"))
+    assert recs[0].id == "1FV1_F" and recs[0].meta == {"pdb_id": "1FV1", "chain": "F"}
+    star = [r for r in recs if "nonstd_positions" in r.meta]
+    assert len(star) == 78 and sum(len(r.meta["nonstd_positions"]) for r in star) == 148
+    assert all(r.seq[i - 1] == "X" for r in star for i in r.meta["nonstd_positions"])
+    assert sum(r.seq.count("X") for r in recs) == 148 and len({r.seq for r in recs}) == 8310
+    assert min(map(len, recs)) == 20 and max(map(len, recs)) == 1632
+
+
+def test_cb6133_details(shared):
+    """MANIFEST section 8: 4,979 unique sequences; ids are the file's own, already unique."""
+    recs = read_corpus(shared("icml2014_cb6133filtered"))
+    assert recs[0].id == "1" and recs[-1].id == "5534"
+    assert len({r.seq for r in recs}) == 4979
+    assert sum(r.seq.count("X") for r in recs) == 7445
+    assert min(map(len, recs)) == 12 and max(map(len, recs)) == 696
