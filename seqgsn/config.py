@@ -27,6 +27,12 @@ class DataConfig:
     filter_against: tuple = ("prottrans_netsurfp2_csv/CB513_HHblits.csv",)
     filter_identity: float = 0.25
     filter_coverage: float = 0.5
+    dedupe: str = "near"                         # before the split, one copy of every identical chain, and with
+                                                 # "near" (not "identical") also of near-identical ones: MMseqs2
+    dedupe_identity: float = 0.95                # identity >= this over >= dedupe_coverage of BOTH chains. The
+    dedupe_coverage: float = 0.9                 # copy kept: 8-state labels over 3-state-only, then the corpus
+                                                 # listed first in `train` (order corpora by trust); see
+                                                 # seqgsn.data.redundancy.twins
     val_fraction: float = 0.05
     val_cluster_identity: float = 0.3            # split by cluster so validation is not leaky
     max_train_len: int = 700                     # longer chains are cropped at random per epoch
@@ -201,6 +207,10 @@ def validate(cfg: Config, source: str = "<config>") -> None:
     if m.label_corruption not in ("mask", "salt_pepper", "none"):
         raise ConfigError(f"model.label_corruption must be mask|salt_pepper|none, got {m.label_corruption!r}",
                           file=source)
+    if cfg.data.dedupe not in ("near", "identical"):
+        raise ConfigError(f"data.dedupe must be near|identical, got {cfg.data.dedupe!r}", file=source)
+    if not (0 < cfg.data.dedupe_identity <= 1 and 0 < cfg.data.dedupe_coverage <= 1):
+        raise ConfigError("data.dedupe_identity and data.dedupe_coverage must be in (0, 1]", file=source)
     if m.label_sampling not in ("sample", "mean"):
         raise ConfigError(f"model.label_sampling must be sample|mean, got {m.label_sampling!r}", file=source)
     if not 0.0 <= t.hybrid_lambda <= 1.0:
