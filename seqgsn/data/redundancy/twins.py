@@ -70,7 +70,8 @@ def near_pairs(seqs: list[str], identity: float, coverage: float, method: str = 
     if method == "auto" and n * (n - 1) // 2 <= SMALL_PAIRS:
         method = "align"
     method = resolve_method(method, n * (n - 1) // 2, max_pairs,
-                            f"finding near-identical pairs among {n:,} sequences")
+                            f"finding near-identical pairs among {n:,} sequences (`data.dedupe: identical` "
+                            f"or `--identical-only` skips this)")
     if n < 2:
         return method, []
     if method == "mmseqs":

@@ -80,3 +80,14 @@ def test_length_rules_out_pairs_before_aligning():
     assert self_search([x, x + random_protein(rng, 100)], identity=0.95, coverage=0.9) == []
     (h,) = self_search([x, x[:98]], identity=0.95, coverage=0.9)
     assert (h.qi, h.ti, h.identity) == (0, 1, 1.0)
+
+
+def test_too_many_pairs_without_mmseqs_says_how_to_skip(monkeypatch):
+    from seqgsn.data.redundancy import mmseqs
+    from seqgsn.data.redundancy.twins import near_pairs
+    from seqgsn.errors import ToolNotFoundError
+    monkeypatch.setattr(mmseqs, "find_mmseqs", lambda: None)
+    seqs = [random_protein(np.random.default_rng(k), 50) for k in range(6)]
+    with pytest.raises(ToolNotFoundError, match="dedupe: identical"):
+        near_pairs(seqs, 0.95, 0.9, max_pairs=10)
+    assert near_pairs(seqs, 0.95, 0.9)[0] == "align"
