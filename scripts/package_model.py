@@ -83,6 +83,16 @@ def _pct(x):
     return "n/a" if x is None else f"{100 * x:.2f}"
 
 
+def _dedupe_lines(dd) -> list:
+    """The twin-merge rule of the training data (data descriptions written since the merge existed)."""
+    if not isinstance(dd, dict) or "rule" not in dd:
+        return []
+    near = (f"; near-identical = identity >= {dd.get('identity')} over >= {dd.get('coverage')} of both chains"
+            if dd.get("near") else "")
+    return [f"- twins merged before the split ({dd.get('identical_removed')} identical, "
+            f"{dd.get('near_identical_removed')} near-identical chains removed): {dd['rule']}{near}"]
+
+
 def render_card(card: dict) -> str:
     m, td, cfg = card["metrics"], card["training_data"] or {}, card["config"]
     cb, ab = m["cb513"], m.get("ablation_cb513", {})
@@ -95,11 +105,14 @@ def render_card(card: dict) -> str:
     ]
     for c in td.get("corpora", []):
         lines.append(f"  - {c['entry']}: {c['chains']} chains, {c.get('removed', 0)} removed by the test-set "
-                     f"filter, {c['kept']} kept")
+                     f"filter, {c['kept']} kept"
+                     + (f", {c['after_dedupe']} after merging twins ({c.get('identical_removed', 0)} identical, "
+                        f"{c.get('near_identical_removed', 0)} near-identical removed)" if "after_dedupe" in c else ""))
     lines += [
         f"- filter: {td.get('filter_tool')}; removed every training chain with identity >= "
         f"{td.get('filter_identity')} over coverage >= {td.get('filter_coverage')} of either chain to any chain of "
         f"{', '.join(td.get('filter_against', []))} ({td.get('test_chains')} chains)",
+        *_dedupe_lines(td.get("dedupe")),
         f"- after dedupe and a cluster split (30% identity clusters): train {td.get('train_chains')} chains / "
         f"{td.get('train_residues')} residues, validation {td.get('val_chains')} chains", "",
         "## Metrics",

@@ -27,6 +27,12 @@ class DataConfig:
     filter_against: tuple = ("prottrans_netsurfp2_csv/CB513_HHblits.csv",)
     filter_identity: float = 0.25
     filter_coverage: float = 0.5
+    dedupe: str = "near"                         # before the split, one copy of every identical chain, and with
+                                                 # "near" (not "identical") also of near-identical ones: MMseqs2
+    dedupe_identity: float = 0.95                # identity >= this over >= dedupe_coverage of BOTH chains. The
+    dedupe_coverage: float = 0.9                 # copy kept: 8-state labels over 3-state-only, then the corpus
+                                                 # listed first in `train` (order corpora by trust); see
+                                                 # seqgsn.data.redundancy.twins
     val_fraction: float = 0.05
     val_cluster_identity: float = 0.3            # split by cluster so validation is not leaky
     max_train_len: int = 700                     # longer chains are cropped at random per epoch
@@ -202,6 +208,10 @@ def validate(cfg: Config, source: str = "<config>") -> None:
         raise ConfigError(f"chain.groups and chain.reveal must be >= 1, got {c.groups}, {c.reveal}", file=source)
     if not 0.0 <= t.mask_all_p <= 1.0:
         raise ConfigError("train.mask_all_p must be in [0, 1]", file=source)
+    if cfg.data.dedupe not in ("near", "identical"):
+        raise ConfigError(f"data.dedupe must be near|identical, got {cfg.data.dedupe!r}", file=source)
+    if not (0 < cfg.data.dedupe_identity <= 1 and 0 < cfg.data.dedupe_coverage <= 1):
+        raise ConfigError("data.dedupe_identity and data.dedupe_coverage must be in (0, 1]", file=source)
     if not 0.0 <= t.hybrid_lambda <= 1.0:
         raise ConfigError("train.hybrid_lambda must be in [0, 1]", file=source)
     if t.walkback < 1 or c.steps < 1 or not 0 <= c.burn_in < c.steps:

@@ -46,21 +46,58 @@ def import_cmd(src, out, fmt, split):
 
 
 @data.command("stats")
-@click.argument("src", type=click.Path(exists=True))
+@click.argument("src", nargs=-1, type=click.Path(exists=True))
 @_FORMAT
 @_SPLIT
+@click.option("--dedupe", is_flag=True,
+              help="Also count the chains that training-set assembly would merge across (and within) the "
+                   "SRC corpora, given in trust order: identical and near-identical ones (MMseqs2 identity "
+                   ">= 0.95 over >= 0.9 of both chains); the copy kept has 8-state labels if any has, "
+                   "then comes from the SRC given first.")
+@click.option("--identical-only", is_flag=True, help="With --dedupe: merge identical sequences only.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="Instead of SRC: assemble the training data of this config as `seqgsn train` would "
+                   "(test-set filter, twin merge, validation split; cached) and print per corpus what "
+                   "each step kept.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="With --config: cache folder (default data.cache_dir, else runs/.cache, the cache of "
+                   "`seqgsn train --run-dir runs/NAME`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @handle_errors
-def stats_cmd(src, fmt, split, as_json):
-    """Counts, label frequencies and lengths of corpus SRC."""
+def stats_cmd(src, fmt, split, dedupe, identical_only, config_path, cache_dir, as_json):
+    """Counts, label frequencies and lengths of corpus SRC (one or more)."""
     from ..io.corpus import corpus_stats
-    fmt, recs = _read(src, fmt, split)
-    st = {"source": str(src), "format": fmt, **corpus_stats(recs)}
+    if config_path:
+        if src:
+            raise click.UsageError("give either SRC corpora or --config, not both")
+        return _assembly_stats(config_path, cache_dir, as_json)
+    if not src:
+        raise click.UsageError("missing SRC (a corpus file or folder), or --config")
+    stats, corpora = [], []
+    for one in src:
+        f, recs = _read(one, fmt, split)
+        stats.append({"source": str(one), "format": f, **corpus_stats(recs)})
+        corpora.append(recs)
+    report = None
+    if dedupe:
+        from ..data.redundancy.twins import merge_twins
+        _, report = merge_twins(corpora, [str(s) for s in src], near=not identical_only)
     if as_json:
-        click.echo(json.dumps(st, indent=2))
+        out = stats[0] if len(stats) == 1 and report is None else {"sources": stats, "dedupe": report}
+        click.echo(json.dumps(out, indent=2))
         return
+    for k, st in enumerate(stats):
+        if k:
+            click.echo("")
+        _print_stats(st)
+    if report is not None:
+        click.echo("")
+        _print_dedupe(report)
+
+
+def _print_stats(st: dict) -> None:
     ln = st["length"]
-    click.echo(f"source     {st['source']} ({fmt})")
+    click.echo(f"source     {st['source']} ({st['format']})")
     click.echo(f"chains     {st['chains']}")
     click.echo(f"residues   {st['residues']}  (evaluated {st['evaluated_residues']})")
     click.echo(f"labelled   ss8: {st['chains_with_ss8']} chains, ss3: {st['chains_with_ss3']} "
@@ -69,6 +106,57 @@ def stats_cmd(src, fmt, split, as_json):
     for key, name in (("ss8_freq", "8-state"), ("ss3_freq", "3-state")):
         if st[f"labelled_residues_{key[:3]}"]:
             click.echo(f"{name:10s} " + "  ".join(f"{s} {v:.3f}" for s, v in st[key].items()))
+
+
+def _print_dedupe(rep: dict) -> None:
+    what = (f"identical and near-identical (identity >= {rep['identity']} over >= {rep['coverage']} of both "
+            f"chains; {rep['method']})" if rep["near"] else "identical sequences")
+    click.echo(f"dedupe     {what}: {rep['input']} chains -> {rep['kept']} kept "
+               f"({rep['identical_removed']} identical, {rep['near_identical_removed']} near-identical removed)")
+    click.echo(f"           rule: {rep['rule']}")
+    for c in rep["corpora"]:
+        by = ", ".join(f"{n} into {k}" for k, n in c["removed_for"].items())
+        click.echo(f"  {c['entry']}: {c['chains']} -> {c['kept']} kept ({c['identical_removed']} identical, "
+                   f"{c['near_identical_removed']} near-identical removed" + (f"; merged {by}" if by else "")
+                   + ")")
+    ag = rep["identical_label_agreement"]
+    if ag["compared"]:
+        click.echo(f"           labels of identical copies agree on "
+                   f"{100 * (1 - ag['differing'] / ag['compared']):.2f}% of {ag['compared']} residues")
+
+
+def _assembly_stats(config_path, cache_dir, as_json) -> None:
+    from pathlib import Path
+
+    from ..config import load_config
+    from ..data.training_set import build_train_data
+    cfg = load_config(config_path)
+    cache = Path(cache_dir or cfg.data.cache_dir or "runs/.cache")
+    td = build_train_data(cfg.data, cfg.train.seed, cache, log=lambda m: click.echo(m, err=True))
+    d = td.description
+    if as_json:
+        click.echo(json.dumps(d, indent=2))
+        return
+    click.echo(f"config     {config_path} (cache {cache})")
+    click.echo(f"filter     identity >= {d['filter_identity']} over >= {d['filter_coverage']} of either chain "
+               f"against {', '.join(d['filter_against']) or 'nothing'} ({d['test_chains']} chains)")
+    head = ("corpus", "read", "filtered", "kept", "residues", ">=min_len", "identical", "near-id.", "dedupe kept",
+            "residues")
+    rows = [(c["entry"], c["chains"], c["removed"], c["kept"], c.get("kept_residues", ""),
+             c.get("after_min_len", c["kept"]),
+             c.get("identical_removed", 0), c.get("near_identical_removed", 0), c.get("after_dedupe", c["kept"]),
+             c.get("after_dedupe_residues", "")) for c in d["corpora"]]
+    w = max(len(head[0]), *(len(str(r[0])) for r in rows))
+    fmt = f"{{:<{w}}}" + "  {:>9}" * (len(head) - 1)
+    click.echo(fmt.format(*head))
+    for r in rows:
+        click.echo(fmt.format(*r))
+    dd = d["dedupe"]
+    click.echo(fmt.format("total", sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows),
+                          sum(r[4] or 0 for r in rows), dd["input"], dd["identical_removed"],
+                          dd["near_identical_removed"], dd["kept"], sum(r[9] or 0 for r in rows)))
+    click.echo(f"split      train {d['train_chains']} chains / {d['train_residues']} residues; validation "
+               f"{d['val_chains']} chains / {d['val_residues']} residues")
 
 
 @data.command("from-structures")

@@ -1,9 +1,22 @@
-"""Assemble a training run's data from a DataConfig: read, filter against test sets, dedupe, split.
+"""Assemble a training run's data from a DataConfig: read, filter against test sets, merge twins, split.
 
 Corpus entries are paths relative to the data root (``seqgsn.paths.data_root()``) or absolute,
 optionally followed by reader options: ``flip_secondary_structure/splits.zip?split=train``.
-Filtering and the split are cached (keyed by inputs and parameters) because they cost
-a minute of MMseqs2 each time.
+
+1. Every corpus is filtered against ``filter_against`` (test sets; MMseqs2, see
+   :mod:`seqgsn.data.redundancy.filter`); chains shorter than ``min_len`` are dropped.
+2. Twins are merged across and within corpora (:mod:`seqgsn.data.redundancy.twins`): one copy of
+   every group of identical chains, and with ``dedupe: near`` (default) of near-identical ones
+   (identity >= ``dedupe_identity`` over >= ``dedupe_coverage`` of both chains). The copy kept
+   has 8-state labels if any copy has them, then comes from the corpus listed first in
+   ``train``. This happens BEFORE the split, so no validation chain has a twin in training.
+3. ``max_chains`` cuts, then the validation split by clusters (``val_cluster_identity``).
+
+The filtered corpora, the twin merge and the split are cached in ``cache_dir`` (keyed by file
+contents and every setting they depend on) because they cost minutes of MMseqs2.
+``TrainData.description`` (logged, and stored in the model file and run summary) records per
+corpus: chains read, removed by the filter, kept (``kept_residues``), and after the merge (``after_dedupe``,
+``identical_removed``, ``near_identical_removed``, ``removed_for``), plus ``dedupe`` totals.
 """
 from __future__ import annotations
 
@@ -79,8 +92,84 @@ def _write_json(path: Path, obj) -> None:
         json.dump(obj, f)
 
 
+def _filtered_corpus(entry: str, fmt: str, cfg: DataConfig, tests: list, against: list,
+                     cache_dir: Path, log: Callable):
+    """(kept records, info dict, cache key) of one corpus after the test-set filter (cached)."""
+    from .redundancy import filter_against
+
+    p, _ = parse_entry(entry)
+    key = _fingerprint(p, entry, fmt, list(cfg.filter_against), against,
+                       cfg.filter_identity, cfg.filter_coverage, "v2")
+    cached = cache_dir / f"filtered-{key}.sgc"
+    info_path = cached.with_suffix(".json")
+    if cached.exists() and info_path.exists():
+        kept = load_corpus(cached)
+        info = json.loads(info_path.read_text())
+        log(f"[data] {entry}: {info['chains']} chains, cached filter keeps {len(kept)}")
+        return kept, info, key
+    recs = _read(entry, fmt)
+    if tests:
+        res = filter_against(recs, tests, identity=cfg.filter_identity, coverage=cfg.filter_coverage)
+        kept = res.kept
+        info = {"entry": entry, "chains": len(recs), "removed": len(res.removed),
+                "kept": len(kept), "method": res.method, "seconds": round(res.seconds, 1)}
+    else:
+        kept, info = recs, {"entry": entry, "chains": len(recs), "removed": 0, "kept": len(recs)}
+    save_corpus(kept, cached)
+    _write_json(info_path, info)
+    log(f"[data] {entry}: {len(recs)} chains, filter removed {info['removed']}, kept {len(kept)}")
+    return kept, info, key
+
+
+def _merged(filtered: list, keys: list, cfg: DataConfig, cache_dir: Path, log: Callable):
+    """Per-corpus chains left after merging twins (:mod:`seqgsn.data.redundancy.twins`), and the report (cached)."""
+    from .redundancy.twins import twin_plan
+
+    key = _fingerprint(keys, cfg.min_len, cfg.dedupe, cfg.dedupe_identity, cfg.dedupe_coverage,
+                       list(cfg.train), "twins-v1")
+    path = cache_dir / f"dedupe-{key}.json"
+    if path.exists():
+        d = json.loads(path.read_text())
+        keep, report = d["keep"], d["report"]
+    else:
+        if len(filtered) > 1 or cfg.dedupe == "near":
+            log(f"[data] merging identical{' and near-identical' if cfg.dedupe == 'near' else ''} chains "
+                f"across {len(filtered)} corpora ...")
+        keep, report = twin_plan(filtered, list(cfg.train), identity=cfg.dedupe_identity,
+                                 coverage=cfg.dedupe_coverage, near=cfg.dedupe == "near")
+        _write_json(path, {"keep": keep, "report": report})
+    merged = [[chains[i] for i in k] for chains, k in zip(filtered, keep)]
+    log(f"[data] dedupe ({report['method']}): {report['input']} chains -> {report['kept']} "
+        f"({report['identical_removed']} identical, {report['near_identical_removed']} near-identical removed"
+        + "".join(f"; {c['entry']}: {c['kept']} kept" for c in report["corpora"]) + ")")
+    return merged, report
+
+
+def _split(kept_all: list, cfg: DataConfig, seed: int, cache_dir: Path):
+    """(train, val): a cluster split of ``kept_all`` (cached by position; ids may repeat across corpora)."""
+    from .redundancy import split_by_cluster
+
+    if cfg.val_fraction <= 0:
+        return kept_all, []
+    key = _fingerprint([(r.id, r.seq) for r in kept_all], cfg.val_fraction, seed,
+                       cfg.val_cluster_identity, cfg.dedupe, cfg.dedupe_identity, cfg.dedupe_coverage,
+                       "split-v2")
+    split_file = cache_dir / f"split-{key}.json"
+    if split_file.exists():
+        in_val = set(json.loads(split_file.read_text())["val_index"])
+    else:
+        _, val = split_by_cluster(kept_all, val_fraction=cfg.val_fraction, seed=seed,
+                                  identity=cfg.val_cluster_identity)
+        val_ids = {id(r) for r in val}
+        in_val = {i for i, r in enumerate(kept_all) if id(r) in val_ids}
+        _write_json(split_file, {"val": [kept_all[i].id for i in sorted(in_val)], "val_index": sorted(in_val)})
+    return ([r for i, r in enumerate(kept_all) if i not in in_val],
+            [r for i, r in enumerate(kept_all) if i in in_val])
+
+
 def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable = print) -> TrainData:
-    from .redundancy import dedupe, filter_against, split_by_cluster
+    """Read, filter, merge twins, split: see the module docstring."""
+    from .redundancy import filter_against
 
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -91,51 +180,26 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
             "filter_identity": cfg.filter_identity, "filter_coverage": cfg.filter_coverage,
             # a label recorded in model files (kept byte-identical across the layout move), not an import path
             "filter_tool": "MMseqs2 (seqgsn.redundancy.filter_against)", "test_chains": len(tests)}
-    kept_all: list = []
     against = [parse_entry(t)[0] for t in cfg.filter_against]
+    filtered, keys = [], []
     for i, entry in enumerate(cfg.train):
         fmt = cfg.train_formats[i] if i < len(cfg.train_formats) else ""
-        p, _ = parse_entry(entry)
-        key = _fingerprint(p, entry, fmt, list(cfg.filter_against), against,
-                           cfg.filter_identity, cfg.filter_coverage, "v2")
-        cached = cache_dir / f"filtered-{key}.sgc"
-        recs = _read(entry, fmt)
-        info_path = cached.with_suffix(".json")
-        if cached.exists() and info_path.exists():
-            kept = load_corpus(cached)
-            info = json.loads(info_path.read_text())
-            log(f"[data] {entry}: {len(recs)} chains, cached filter keeps {len(kept)}")
-        else:
-            if tests:
-                res = filter_against(recs, tests, identity=cfg.filter_identity, coverage=cfg.filter_coverage)
-                kept = res.kept
-                info = {"entry": entry, "chains": len(recs), "removed": len(res.removed),
-                        "kept": len(kept), "method": res.method, "seconds": round(res.seconds, 1)}
-            else:
-                kept, info = recs, {"entry": entry, "chains": len(recs), "removed": 0, "kept": len(recs)}
-            save_corpus(kept, cached)
-            _write_json(info_path, info)
-            log(f"[data] {entry}: {len(recs)} chains, filter removed {info['removed']}, kept {len(kept)}")
+        kept, info, key = _filtered_corpus(entry, fmt, cfg, tests, against, cache_dir, log)
+        info["kept_residues"] = sum(len(r.seq) for r in kept)
         desc["corpora"].append(info)
-        kept_all.extend(r for r in kept if len(r.seq) >= cfg.min_len)
-    kept_all, dup = dedupe(kept_all)
-    desc["dedupe"] = {"kept": len(kept_all), **({k: v for k, v in dup.items() if not isinstance(v, list)}
-                                              if isinstance(dup, dict) else {})}
+        filtered.append([r for r in kept if len(r.seq) >= cfg.min_len])
+        keys.append(key)
+    merged, report = _merged(filtered, keys, cfg, cache_dir, log)
+    for info, chains, rep in zip(desc["corpora"], merged, report["corpora"]):
+        info.update(after_min_len=rep["chains"], after_dedupe=len(chains),
+                    after_dedupe_residues=sum(len(r.seq) for r in chains),
+                    identical_removed=rep["identical_removed"],
+                    near_identical_removed=rep["near_identical_removed"], removed_for=rep["removed_for"])
+    desc["dedupe"] = {k: v for k, v in report.items() if k != "corpora"}
+    kept_all = [r for chains in merged for r in chains]
     if cfg.max_chains:
         kept_all = kept_all[: cfg.max_chains]
-    if cfg.val_fraction > 0:
-        key = _fingerprint(sorted(r.id for r in kept_all), cfg.val_fraction, seed, cfg.val_cluster_identity)
-        split_file = cache_dir / f"split-{key}.json"
-        if split_file.exists():
-            val_ids = set(json.loads(split_file.read_text())["val"])
-            train = [r for r in kept_all if r.id not in val_ids]
-            val = [r for r in kept_all if r.id in val_ids]
-        else:
-            train, val = split_by_cluster(kept_all, val_fraction=cfg.val_fraction, seed=seed,
-                                          identity=cfg.val_cluster_identity)
-            _write_json(split_file, {"val": [r.id for r in val]})
-    else:
-        train, val = kept_all, []
+    train, val = _split(kept_all, cfg, seed, cache_dir)
     unl = []
     for entry in cfg.unlabeled:
         u = _read(entry)

@@ -108,3 +108,36 @@ def test_shared_scratch_and_flip_counts(tmp_path):
     st = json.loads(run("stats", root / "flip_secondary_structure/splits.zip", "--split", "test",
                         "--json").stdout)
     assert (st["chains"], st["residues"], st["evaluated_residues"]) == (364, 84541, 75402)
+
+
+def test_stats_of_several_corpora_counts_twins(tmp_path):
+    p = tmp_path / "p.csv"
+    p.write_text("pdb_id,chain_code,seq,sst8\n1ABC,A,MKVLAGHHWYTRESDKLMNPQ,CHHHHHHHHHHHCCEEEEECC\n"
+                 "2XYZ,B,GSWYTREKLMNHHAACDE,CEEEECCHHHHHHHHCCC\n")
+    c = tmp_path / "c.csv"
+    c.write_text("id,len,input,expected\n1,21,MKVLAGHHWYTRESDKLMNPQ,LHHHHHHHHHHHLLEEEEELL\n2,5,AAAAA,LLLLL\n")
+    r = run("stats", p, c, "--dedupe")
+    assert r.exit_code == 0, r.stderr
+    assert "source     " + str(c) + " (cb6133_csv)" in r.stdout
+    assert "4 chains -> 3 kept (1 identical, 0 near-identical removed)" in r.stdout
+    assert f"{c}: 2 -> 1 kept (1 identical, 0 near-identical removed; merged 1 into {p})" in r.stdout
+    d = json.loads(run("stats", c, p, "--dedupe", "--identical-only", "--json").stdout)
+    assert [s["chains"] for s in d["sources"]] == [2, 2] and d["dedupe"]["near"] is False
+    assert [x["kept"] for x in d["dedupe"]["corpora"]] == [2, 1]          # c given first: its copy is kept
+    assert run("stats").exit_code == 2
+
+
+def test_stats_of_a_config_is_the_training_set_assembly(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(">x\nMKVLAGHHWYTRESDKLMNPQ\nCHHHHHHHHHHHCCEEEEECC\n>y\nGSWYTREKLMNHHAACDE\nCEEEECCHHHHHHHHCCC\n")
+    b.write_text(">z\nMKVLAGHHWYTRESDKLMNPQ\nLLLLLLLLLLLLLLLLLLLLL\n")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"data:\n  train: ['{a}', '{b}']\n  train_formats: [three_line, three_line]\n"
+                   f"  filter_against: []\n  val_fraction: 0.0\n  cache_dir: '{tmp_path / 'cache'}'\n")
+    r = run("stats", "--config", cfg)
+    assert r.exit_code == 0, r.stderr
+    rows = {ln.split()[0]: ln.split()[1:] for ln in r.stdout.splitlines()[3:5]}
+    assert rows[str(a)] == ["2", "0", "2", "39", "2", "0", "0", "2", "39"]
+    assert rows[str(b)] == ["1", "0", "1", "21", "1", "1", "0", "0", "0"]
+    assert "split      train 2 chains / 39 residues" in r.stdout
+    assert run("stats", a, "--config", cfg).exit_code == 2

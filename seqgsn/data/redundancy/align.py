@@ -128,3 +128,30 @@ def greedy_cluster(seqs: list[str], *, identity: float, coverage: float,
         if rep[i] == i and q:
             reps.append(i)
     return rep
+
+
+def self_search(seqs: list[str], *, identity: float, coverage: float,
+                evalue: float = 10.0) -> list[Hit]:
+    """Hits (i < j) among ``seqs`` with identity >= ``identity`` covering >= ``coverage`` of BOTH chains.
+
+    Pairs whose lengths rule that out are not aligned: identity <= shorter / (coverage * longer),
+    so a pair with ``shorter < identity * coverage * longer`` cannot qualify.
+    """
+    aligner = _aligner()
+    ss = [_clean(s) for s in seqs]
+    n_total = sum(len(s) for s in ss)
+    hits = []
+    for i, q in enumerate(ss):
+        if not q:
+            continue
+        cut = min_score(len(q), n_total, evalue)
+        for j in range(i + 1, len(ss)):
+            t = ss[j]
+            if not t or min(len(q), len(t)) < identity * coverage * max(len(q), len(t)):
+                continue
+            s = aligner.score(q, t)
+            if s > 0 and s >= cut:
+                h = _hit(aligner, q, t, i, j, s, n_total)
+                if h.identity >= identity and min(h.qcov, h.tcov) >= coverage:
+                    hits.append(h)
+    return hits

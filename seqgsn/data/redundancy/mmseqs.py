@@ -173,3 +173,26 @@ def cluster(seqs: list[str], *, identity: float, coverage: float, threads: int =
                     raise MMseqsError("unexpected line in mmseqs cluster output",
                                       file=tmp / "out_cluster.tsv", line=n) from None
     return rep
+
+
+def self_search(seqs: list[str], *, identity: float, coverage: float, sensitivity: float = 2.0,
+                evalue: float = 10.0, threads: int = 2, workdir=None) -> list[Hit]:
+    """All-against-all hits among ``seqs`` at identity >= ``identity`` over >= ``coverage`` of BOTH chains.
+
+    ``mmseqs easy-search`` of the set against itself with ``--min-seq-id identity -c coverage
+    --cov-mode 0 --alignment-mode 3 --seq-id-mode 0 -s sensitivity -e evalue`` (``--max-seqs``
+    default 300 candidates per chain, plenty for near-identical pairs). Self hits are included;
+    indices are positions in ``seqs``. For near-identical pairs ``-s 2`` is enough: on the four
+    8-state/3-state training corpora (30,011 chains) it finds 99.9% of the pairs that ``-s 5.7``
+    finds, in 43 s instead of 5 min (2 threads).
+    """
+    exe = _require()
+    with tempfile.TemporaryDirectory(prefix="seqgsn-mmseqs-", dir=workdir) as tmp:
+        tmp = Path(tmp)
+        if _write_fasta(tmp / "in.fasta", "s", seqs) == 0:
+            return []
+        _run([exe, "easy-search", "in.fasta", "in.fasta", "hits.tsv", "tmp",
+              "--min-seq-id", identity, "-c", coverage, "--cov-mode", 0, "--alignment-mode", 3,
+              "--seq-id-mode", 0, "-s", sensitivity, "-e", evalue, "--format-mode", 0,
+              "--format-output", SEARCH_COLUMNS, "--threads", threads, "-v", 1], tmp, threads)
+        return _best_per_pair(_parse_hits(tmp / "hits.tsv"))

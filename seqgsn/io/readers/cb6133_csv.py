@@ -14,7 +14,7 @@ Troyanskaya's ``cullpdb+profile_6133_filtered`` without its profile columns.
   file always gives the same ids. ``meta["row"]`` is the 1-based data row.
 * Repeated **sequences** (the shared file has 158 pairs, 4,979 unique sequences,
   each pair with equal labels) are kept here: a reader returns what the file holds.
-  Training-set assembly merges them (``seqgsn.trainset``).
+  Training-set assembly merges them (``seqgsn.data.training_set``).
 * **3-state** is derived from 8-state (H,G,I->H; E,B->E; T,S,C->C); the file has no
   3-state column.
 """
