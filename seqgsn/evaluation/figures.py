@@ -237,7 +237,8 @@ def prediction_figure(rec: dict, *, per_row: int = 100, title: Optional[str] = N
     starts = row_starts(L, per_row)
     span = min(per_row, max(L, 1))
     # heights in inches: clamp marks + cartoon, letters, confidence, probabilities, gap
-    parts = [("cartoon", 0.62), ("letters", 0.38)]
+    cart_top = 1.0 if n_clamped else 0.72                  # room for the clamp marks above the cartoon
+    parts = [("cartoon", 0.62 * cart_top), ("letters", 0.38)]
     if prob is not None:
         parts += [("conf", 0.42), ("sep", 0.06), ("prob", 0.85)]
     parts.append(("gap", 0.42))
@@ -269,11 +270,11 @@ def prediction_figure(rec: dict, *, per_row: int = 100, title: Optional[str] = N
             if name in axes:
                 axes[name].set_axis_off()
         ax = axes["cartoon"]
-        ax.set_ylim(0.0, 1.0)
+        ax.set_ylim(0.0, cart_top)
         _row_axes_style(ax, s, e, span, xticks=False)
         ax.set_yticks([])
         draw_cartoon(ax, ss8, s, e, y=0.36, height=0.46)
-        _side_label(ax, "Cart", 0.36)
+        _side_label(ax, "Cart", 0.36 / cart_top)
         if clamped is not None:
             pos = [i for i in range(s, e) if clamped[i] != "-"]
             if pos:

@@ -57,10 +57,11 @@ def figures_from_metrics(m: dict) -> Iterator[Tuple[str, str, object]]:
                                 [pc[c]["recall"] for c in labels], [pc[c]["support"] for c in labels]))
     chains = [c for c in m.get("per_chain") or [] if c.get("q8") is not None]
     if chains:
-        yield ("Per chain", "Each dot is one chain: its Q8 against its number of evaluated residues; "
-               "short chains scatter most.",
-               chain_accuracy_figure([c["n_residues8"] or c["n_residues"] for c in chains],
-                                     [c["q8"] for c in chains], pooled=m.get("q8")))
+        full = all(c.get("length") for c in chains)     # older metrics: evaluated residues only
+        yield ("Per chain", "Each dot is one chain: its Q8 against its length; short chains scatter most.",
+               chain_accuracy_figure([c["length"] if full else c["n_residues8"] for c in chains],
+                                     [c["q8"] for c in chains], pooled=m.get("q8"),
+                                     xlabel="chain length (residues)" if full else None))
     seg, note = _segment_sources(m)
     if seg:
         yield ("Segment lengths", f"Lengths of 3-state helix and strand segments, truth against predictions "
@@ -127,11 +128,11 @@ body{font-family:-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif;
   background:#f6f7f9}
 main{max-width:1280px;margin:0 auto;padding:24px 28px 40px}
 h1{font-size:24px;margin:0 0 4px} .sub{color:#666;margin:0 0 18px;font-size:14px}
-.head{display:flex;gap:24px;flex-wrap:wrap}
+.head{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:18px}
 .card{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:14px 18px}
 table{border-collapse:collapse;font-size:14px}
-th{text-align:left;font-weight:600;color:#444;padding:4px 18px 4px 0;vertical-align:top}
-td{padding:4px 0;font-variant-numeric:tabular-nums;word-break:break-all}
+th{text-align:left;font-weight:600;color:#444;padding:4px 18px 4px 0;vertical-align:top;white-space:nowrap}
+td{padding:4px 0;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 h2{font-size:15px;margin:0 0 10px;color:#333}
 .figs{display:grid;grid-template-columns:repeat(auto-fit,minmax(540px,1fr));gap:18px;margin-top:18px}
 figure{margin:0} figure img{width:100%;height:auto;display:block}

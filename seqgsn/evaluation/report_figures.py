@@ -142,7 +142,7 @@ def per_class_figure(labels: str, precision, recall, support=None,
     return fig
 
 
-def chain_accuracy_figure(lengths, q8, *, pooled: Optional[float] = None,
+def chain_accuracy_figure(lengths, q8, *, pooled: Optional[float] = None, xlabel: Optional[str] = None,
                           title: str = "Per-chain Q8 against chain length"):
     """Scatter of each chain's Q8 (fraction in, % shown) against its length (evaluated residues),
     with the median Q8 per length band and the pooled Q8 as a reference line."""
@@ -172,7 +172,7 @@ def chain_accuracy_figure(lengths, q8, *, pooled: Optional[float] = None,
         ax.set_xticks(ticks)
         ax.set_xticklabels([str(t) for t in ticks])
         ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("chain length (evaluated residues)", fontsize=10, color=_INK)
+    ax.set_xlabel(xlabel or "chain length (evaluated residues)", fontsize=10, color=_INK)
     ax.set_ylabel("Q8 (%)", fontsize=10, color=_INK)
     ax.set_ylim(0, 100)
     ax.legend(loc="lower right", fontsize=8.5, frameon=True, framealpha=0.9, edgecolor="none")
