@@ -103,9 +103,20 @@ def _summary_rows(m: dict) -> List[Tuple[str, str]]:
     return rows
 
 
+def _model_name(path) -> str:
+    """A model shipped inside the package as ``bundled: seqgsn/models/...``, any other as given."""
+    if not path:
+        return "n/a"
+    pkg = Path(__file__).resolve().parents[1]
+    try:
+        return f"bundled: {pkg.name}/{Path(path).resolve().relative_to(pkg).as_posix()}"
+    except ValueError:
+        return str(path)
+
+
 def _setup_rows(m: dict) -> List[Tuple[str, str]]:
     ch = m.get("chain") or {}
-    rows = [("Model", str(m.get("model", "n/a"))), ("Data", str(m.get("data", "n/a"))),
+    rows = [("Model", _model_name(m.get("model"))), ("Data", str(m.get("data", "n/a"))),
             ("Chains", f"{m.get('n_chains', 0):,} ({m.get('n_chains8', 0):,} with 8-state labels)"
              + (f", subset of {m['max_chains']:,}" if m.get("max_chains") else "")),
             ("Evaluated residues", f"{m.get('n_residues', 0):,} (8-state: {m.get('n_residues8', 0):,})")]
