@@ -62,4 +62,5 @@ class CheckpointError(SeqGSNError):
 
 
 class ToolNotFoundError(SeqGSNError):
-    """An external tool (mmseqs, mkdssp, psiblast) that a command needs is not installed."""
+    """An external tool (mmseqs, mkdssp, psiblast) or optional package (matplotlib) that a command needs
+    is not installed."""

@@ -42,6 +42,8 @@ def _timed(fn, *a, **kw):
 @click.option("--data", "data_path", required=True, type=click.Path(), help="Labelled corpus (any reader format).")
 @click.option("--format", "fmt", help="Corpus format (default: detected).")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write all metrics as JSON here.")
+@click.option("--report", "report_dir", type=click.Path(),
+              help="Write DIR/report.html: one self-contained page with the figures (needs matplotlib).")
 @click.option("--steps", type=int, help="Chain steps (default: the model's).")
 @click.option("--burn-in", type=int)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -63,13 +65,13 @@ def _timed(fn, *a, **kw):
 @click.option("--max-chains", type=click.IntRange(min=1),
               help="Score a seeded random subset of this many chains (everything, not only the extras).")
 @handle_errors
-def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, deterministic, threads, decode,
-             generative, n_samples, clamp_fractions, clamp_modes, compare_paths, max_chains):
+def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, seed, deterministic, threads,
+             decode, generative, n_samples, clamp_fractions, clamp_modes, compare_paths, max_chains):
     """Q8, Q3, SOV'99, per-class scores, confusion and calibration against reference labels.
 
     Optionally: segment decoding, the clamping experiment, sampling and chain diagnostics,
     and a calibration comparison with other models (JSON keys decoding, clamping,
-    generative, calibration_compare).
+    generative, calibration_compare). --report DIR draws them as DIR/report.html.
     """
     from ..api import load_model
     from ..chain.segments import decode as decode_labels
@@ -83,6 +85,9 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
     from ..io.corpus import read_corpus
     from ..records import Prediction
 
+    if report_dir:                      # fail before the long part, not after it
+        from ..evaluation.figures import require_matplotlib
+        require_matplotlib()
     model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads)
     p, opts = parse_entry(data_path)
     refs = read_corpus(p, format=fmt, **opts)
@@ -137,4 +142,7 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
     if json_out:
         with atomic_write(json_out) as fh:
             json.dump(m, fh, indent=1)
+    if report_dir:
+        from ..evaluation.html_report import write_report
+        click.echo(f"report: {write_report(m, report_dir)}", err=True)
     sys.exit(0)

@@ -51,5 +51,19 @@ def train(config_path, run_dir, resume_dir, seed, threads):
     if threads is not None:
         cfg = replace(cfg, train=replace(cfg.train, threads=threads))
     run_dir.mkdir(parents=True, exist_ok=True)
-    summary = run_training(cfg, run_dir, resume=bool(resume_dir), log=_logger(run_dir / "log.txt"))
+    log = _logger(run_dir / "log.txt")
+    summary = run_training(cfg, run_dir, resume=bool(resume_dir), log=log)
+    _learning_curves(run_dir, log)
     click.echo(json.dumps(summary))
+
+
+def _learning_curves(run_dir: Path, log) -> None:
+    """learning_curves.png in the run directory; without matplotlib a one-line note instead."""
+    from ..errors import ToolNotFoundError
+    from ..evaluation.report_figures import write_learning_curves
+    if not (run_dir / "metrics.jsonl").exists():      # no finished epoch
+        return
+    try:
+        log(f"[train] learning curves: {write_learning_curves(run_dir)}")
+    except ToolNotFoundError:
+        log("[train] no learning_curves.png: matplotlib is not installed (pip install 'seqgsn[plot]')")

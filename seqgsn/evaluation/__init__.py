@@ -13,6 +13,10 @@ Metrics (numpy / scikit-learn only, no file I/O):
 
 Experiments on a trained chain (clamping, sampling, chain diagnostics, calibration):
 :mod:`.experiments`, :mod:`.chain_experiments`, their text in :mod:`.experiment_report`.
+
+Pictures (matplotlib, the ``plot`` extra; imported only when drawn): per-record cartoons and sample
+rasters in :mod:`.figures`, evaluation and training figures in :mod:`.report_figures`, the
+self-contained HTML page in :mod:`.html_report`.
 """
 from ..chain.label_stats import expected_calibration_error, majority_vote, segment_bounds, segments, wasserstein1
 from .calibration import brier, reliability_bins

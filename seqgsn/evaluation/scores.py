@@ -45,6 +45,7 @@ class _Chain:
     t8: Optional[np.ndarray]            # None when the reference has no ss8
     p8: Optional[np.ndarray]
     prob8: Optional[np.ndarray]         # float64 [n, 8] or None
+    length: int = 0                     # whole chain, evaluated or not
 
 
 def _f(x) -> Optional[float]:
@@ -112,7 +113,7 @@ def _chain(i: int, ref: LabeledRecord, pred: Prediction, need_prob: bool) -> _Ch
         prob8, pred3 = None, ss8_to_ss3(pred8)
     t8 = None if ref.ss8 is None else _encode_at(ref.ss8, keep, encode_ss8, rid)[0]
     return _Chain(rid, int(keep.sum()), t3, encode_ss3(pred3, record=rid), ref3, pred3,
-                  t8, None if t8 is None else p8, prob8)
+                  t8, None if t8 is None else p8, prob8, len(ref.seq))
 
 
 def _cat(arrays, dtype=np.int64, width=None) -> np.ndarray:
@@ -156,8 +157,9 @@ def evaluate(refs: list[LabeledRecord], preds: list[Prediction], *, calibration:
       (sklearn ``precision_recall_fscore_support``; absent classes appear with zeros).
     * ``confusion8`` / ``confusion3``: lists of lists, rows = truth, columns = prediction,
       order ``labels8`` = ``HGIEBTSC`` / ``labels3`` = ``HEC``.
-    * ``per_chain``: ``[{id, n_residues, q8, q3, sov3, n_residues8, correct8}]`` in input order
-      (q8 None and the 8-state counts 0 without ss8), for paired comparisons of two models.
+    * ``per_chain``: ``[{id, n_residues, q8, q3, sov3, n_residues8, correct8, length}]`` in input
+      order (q8 None and the 8-state counts 0 without ss8; ``length`` = all residues of the chain),
+      for paired comparisons of two models and the Q8-against-length figure.
     * ``calibration`` (if asked): ``ece8``, ``ece3`` (``n_bins`` equal-width bins on max-prob
       confidence), ``brier8``, ``brier3`` (sum over classes, mean over residues),
       ``n_bins`` and ``reliability`` (8-state; per bin lower, upper, count, confidence,
@@ -184,7 +186,7 @@ def evaluate(refs: list[LabeledRecord], preds: list[Prediction], *, calibration:
     q8_of = {id(c): q for c, q in zip(chains8, q8_chain)}
     per_chain = [{"id": c.id, "n_residues": c.n, "q8": q8_of.get(id(c)), "q3": q, "sov3": s,
                   "n_residues8": 0 if c.t8 is None else int(c.t8.size),
-                  "correct8": 0 if c.t8 is None else int((c.t8 == c.p8).sum())}
+                  "correct8": 0 if c.t8 is None else int((c.t8 == c.p8).sum()), "length": c.length}
                  for c, q, s in zip(chains, q3_chain, sov_chain)]
     out = {
         "n_chains": len(chains), "n_residues": int(t3.size),

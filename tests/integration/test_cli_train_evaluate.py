@@ -38,6 +38,12 @@ def test_train_writes_config_metrics_and_model(tiny_run):
     assert (tiny_run / "model.pt").stat().st_size > 0
 
 
+def test_train_draws_learning_curves_when_matplotlib_is_installed(tiny_run):
+    pytest.importorskip("matplotlib")
+    assert (tiny_run / "learning_curves.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "learning curves: " in (tiny_run / "log.txt").read_text()
+
+
 def test_evaluate_cb513_json(tiny_run, shared_data, tmp_path):
     out = tmp_path / "m.json"
     r = _seqgsn("evaluate", "--model", tiny_run / "model.pt", "--data", shared_data / CB513, "--json", out)

@@ -24,6 +24,7 @@ def test_counts_and_accuracies(toy):
     assert [c["id"] for c in m["per_chain"]] == ["A", "B"]
     assert m["per_chain"][1]["q8"] == pytest.approx(0.8)
     assert [(c["correct8"], c["n_residues8"]) for c in m["per_chain"]] == [(6, 8), (4, 5)]
+    assert [(c["n_residues"], c["length"]) for c in m["per_chain"]] == [(8, 8), (5, 6)]   # B: 1 masked
 
 
 def test_sov_weighted_and_chain_mean(toy):
