@@ -5,17 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from seqgsn.paths import data_root
+from tests.conftest import require_shared
 
 
 @pytest.fixture
 def shared():
     """Return a function rel_path -> absolute path in shared data, skipping the test if absent."""
     def get(rel: str) -> Path:
-        p = data_root() / rel
-        if not p.exists():
-            pytest.skip(f"shared data not available: {p}")
-        return p
+        return require_shared(rel)      # skips, or fails under CI=true
     return get
 
 

@@ -7,13 +7,13 @@ transitions, two lines per match state, ``//``); it is not HHblits output.
 from __future__ import annotations
 
 import random
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
 
 from seqgsn.alphabet import AA_STANDARD
+from tests.conftest import require_tool
 from seqgsn.errors import InvalidFileError
 from seqgsn.io.profiles import (HHM_EXTRA_COLUMNS, PROFILE_COLUMNS, read_hhm, read_profile,
                                 read_pssm)
@@ -21,8 +21,8 @@ from seqgsn.io.profiles import (HHM_EXTRA_COLUMNS, PROFILE_COLUMNS, read_hhm, re
 
 @pytest.fixture(scope="module")
 def pssm_file(tmp_path_factory):
-    if not (shutil.which("psiblast") and shutil.which("makeblastdb")):
-        pytest.skip("NCBI BLAST+ (psiblast, makeblastdb) not installed")
+    require_tool("psiblast")             # skips, or fails under CI=true
+    require_tool("makeblastdb")
     d = tmp_path_factory.mktemp("blast")
     rnd = random.Random(1)
     base = "".join(rnd.choice(AA_STANDARD) for _ in range(60))
