@@ -54,12 +54,13 @@ class Progress:
     """Counts ``n`` of ``total`` (total may be None or change); see the module docstring."""
 
     def __init__(self, desc: str, total: Optional[float] = None, unit: str = "items", *,
-                 quiet: bool = False, stream: Optional[IO[str]] = None, tty: Optional[bool] = None):
+                 quiet: bool = False, stream: Optional[IO[str]] = None, tty: Optional[bool] = None,
+                 initial: int = 0):
         self.desc, self.unit, self.total = desc, unit, total
         self.stream = stream if stream is not None else sys.stderr
         self.quiet = quiet
         self.tty = _is_tty(self.stream) if tty is None else tty
-        self.n = 0
+        self.n = self.n0 = initial      # n0: done before this started (a resumed run), not in the rate
         self.t0 = time.monotonic()
         self._last_log = self.t0
         self._logged = False
@@ -68,7 +69,7 @@ class Progress:
         self._closed = False
         if not quiet and self.tty:
             self._bar = tqdm(total=total, desc=f"seqgsn: {desc}", unit=f" {unit}", unit_scale=False,
-                             file=self.stream, mininterval=0.2, dynamic_ncols=True, leave=True,
+                             file=self.stream, mininterval=0.2, initial=initial, dynamic_ncols=True, leave=True,
                              bar_format=None if total else "{desc}: {n_fmt}{unit} [{elapsed}, {rate_fmt}{postfix}]")
             _ACTIVE.append(self._bar)
 
@@ -105,7 +106,7 @@ class Progress:
     def line(self) -> str:
         """The plain status text: ``desc: n/total unit (pct), rate, ETA``."""
         dt = max(time.monotonic() - self.t0, 1e-9)
-        rate = self.n / dt
+        rate = (self.n - self.n0) / dt
         n = f"{self.n:,.0f}"
         msg = f"seqgsn: {self.desc}: {n}"
         if self.total:
@@ -114,7 +115,7 @@ class Progress:
         else:
             msg += f" {self.unit}"
         msg += f", {rate:,.1f} {self.unit}/s" if rate < 10 else f", {rate:,.0f} {self.unit}/s"
-        if self.total and 0 < self.n < self.total and rate > 0:
+        if self.total and self.n < self.total and rate > 0:
             msg += f", ETA {fmt_seconds((self.total - self.n) / rate)}"
         if self.postfix:
             msg += f", {self.postfix}"
@@ -156,12 +157,12 @@ class ticker:
     """
 
     def __init__(self, desc: str, total: Optional[int] = None, *, quiet: bool = False,
-                 stream: Optional[IO[str]] = None, tty: Optional[bool] = None):
+                 stream: Optional[IO[str]] = None, tty: Optional[bool] = None, announce: bool = True):
         self.p = Progress(desc, total, "steps", quiet=quiet, stream=stream, tty=tty)
         self._stop = threading.Event()
         self._thread = None
         self._started = False
-        if not quiet and not self.p.tty:
+        if not quiet and not self.p.tty and announce:      # announce=False: the caller logged it already
             write(f"seqgsn: {desc} ...", self.p.stream)
 
     def step(self, name: str) -> None:

@@ -32,11 +32,14 @@ class TrainData:
 
 
 def parse_entry(entry: str):
-    """'path?k=v&k2=v2' -> (Path, {k: v})."""
+    """'path?k=v&k2=v2' -> (Path, {k: v}).
+
+    A relative path that does not exist is looked up under the data root; when it is not there
+    either, the path stays as typed (so "not found" names what the user wrote)."""
     path, _, q = entry.partition("?")
     opts = dict(kv.split("=", 1) for kv in q.split("&") if kv) if q else {}
     p = Path(path)
-    if not p.is_absolute() and not p.exists():
+    if not p.is_absolute() and not p.exists() and (data_root() / p).exists():
         p = data_root() / p
     return p, opts
 
@@ -79,8 +82,28 @@ def _write_json(path: Path, obj) -> None:
         json.dump(obj, f)
 
 
-def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable = print) -> TrainData:
-    from .redundancy import dedupe, filter_against, split_by_cluster
+SMALL_SPLIT_PAIRS = 5_000       # up to 100 chains
+
+
+def _filter(recs, tests, cfg: DataConfig, what: str, log: Callable, progress: bool):
+    """filter_against with the stage announced: what, against what, with which MMseqs2 binary."""
+    from ..progress import ticker
+    from .redundancy import filter_against
+    from .redundancy.mmseqs import describe_mmseqs, n_steps
+    tool = describe_mmseqs()
+    how = f"MMseqs2 {tool}" if tool != "not installed" else "Biopython alignments (MMseqs2 not installed)"
+    log(f"[data] {what}: removing chains with identity >= {cfg.filter_identity:g} over >= "
+        f"{cfg.filter_coverage:g} of either chain to any of {len(tests)} test chains, with {how} ...")
+    with ticker(f"filter {what}", n_steps("both") if tool != "not installed" else None,
+                quiet=not progress, announce=False) as t:
+        return filter_against(recs, tests, identity=cfg.filter_identity, coverage=cfg.filter_coverage,
+                              progress=t)
+
+
+def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable = print,
+                     progress: bool = False) -> TrainData:
+    """progress: live lines on stderr for the filter stage (``seqgsn.progress``)."""
+    from .redundancy import dedupe, split_by_cluster
 
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -107,7 +130,7 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
             log(f"[data] {entry}: {len(recs)} chains, cached filter keeps {len(kept)}")
         else:
             if tests:
-                res = filter_against(recs, tests, identity=cfg.filter_identity, coverage=cfg.filter_coverage)
+                res = _filter(recs, tests, cfg, f"{entry} ({len(recs)} chains)", log, progress)
                 kept = res.kept
                 info = {"entry": entry, "chains": len(recs), "removed": len(res.removed),
                         "kept": len(kept), "method": res.method, "seconds": round(res.seconds, 1)}
@@ -115,7 +138,8 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
                 kept, info = recs, {"entry": entry, "chains": len(recs), "removed": 0, "kept": len(recs)}
             save_corpus(kept, cached)
             _write_json(info_path, info)
-            log(f"[data] {entry}: {len(recs)} chains, filter removed {info['removed']}, kept {len(kept)}")
+            log(f"[data] {entry}: {len(recs)} chains, filter removed {info['removed']}, kept {len(kept)}"
+                + (f" [{info['method']}, {info['seconds']} s]" if "method" in info else ""))
         desc["corpora"].append(info)
         kept_all.extend(r for r in kept if len(r.seq) >= cfg.min_len)
     kept_all, dup = dedupe(kept_all)
@@ -131,8 +155,18 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
             train = [r for r in kept_all if r.id not in val_ids]
             val = [r for r in kept_all if r.id in val_ids]
         else:
-            train, val = split_by_cluster(kept_all, val_fraction=cfg.val_fraction, seed=seed,
-                                          identity=cfg.val_cluster_identity)
+            n = len(kept_all)
+            # a tiny corpus (a user's first try): Biopython in a second beats MMseqs2's start-up costs
+            method = "align" if n * (n - 1) // 2 <= SMALL_SPLIT_PAIRS else "auto"
+            from ..progress import ticker
+            from .redundancy.mmseqs import describe_mmseqs
+            how = "Biopython alignments" if method == "align" or describe_mmseqs() == "not installed" \
+                else f"MMseqs2 {describe_mmseqs()}"
+            log(f"[data] validation split: clustering {n} chains at {cfg.val_cluster_identity:g} identity "
+                f"with {how}, {cfg.val_fraction:g} of them to validation ...")
+            with ticker("validation split", quiet=not progress, announce=False):
+                train, val = split_by_cluster(kept_all, val_fraction=cfg.val_fraction, seed=seed,
+                                              identity=cfg.val_cluster_identity, method=method)
             _write_json(split_file, {"val": [r.id for r in val]})
     else:
         train, val = kept_all, []
@@ -140,7 +174,7 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
     for entry in cfg.unlabeled:
         u = _read(entry)
         if tests:
-            u = filter_against(u, tests, identity=cfg.filter_identity, coverage=cfg.filter_coverage).kept
+            u = _filter(u, tests, cfg, f"{entry} ({len(u)} unlabelled chains)", log, progress).kept
         for r in u:
             r.ss8, r.ss3, r.mask = None, None, None
         unl.extend(u)
