@@ -105,3 +105,18 @@ def test_progress_lines_off_a_terminal_and_quiet(tiny_model_file, tmp_path):
     assert "\r" not in r.stderr
     r = seqgsn("predict", EX / "proteins.fasta", "--model", tiny_model_file, "--quiet", env=env)
     assert r.returncode == 0 and r.stderr == ""
+
+
+def test_data_filter_and_import_say_what_they_do_unless_quiet(tmp_path):
+    from click.testing import CliRunner
+
+    from seqgsn.cli import main
+    runner = CliRunner()
+    r = runner.invoke(main, ["data", "filter", str(EX / "toy_train.txt"), "--against", str(EX / "toy_test.txt"),
+                             "--method", "align", "-o", str(tmp_path / "kept.sgc")])
+    assert r.exit_code == 0, r.output
+    assert "seqgsn: filter: 40 chains against 8 test chains with Biopython alignments ..." in r.stderr
+    r = runner.invoke(main, ["data", "import", str(EX / "toy_train.txt"), "-o", str(tmp_path / "t.sgc")])
+    assert r.exit_code == 0 and "seqgsn: import: reading" in r.stderr
+    r = runner.invoke(main, ["data", "import", str(EX / "toy_train.txt"), "-o", str(tmp_path / "q.sgc"), "-q"])
+    assert r.exit_code == 0 and r.stderr.startswith("imported 40 chains")
