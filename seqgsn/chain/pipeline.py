@@ -273,7 +273,8 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
             recs = [x for x in items if isinstance(x, Record)]
             read_res[0] += sum(len(r.seq) for r in recs)
             src = reader.source
-            got, size = src.bytes_read(), src.size
+            size = src.size
+            got = src.bytes_read() or size       # None: the source is closed, i.e. read to its end
             if size and got:        # estimated from the bytes read: residues per byte so far
                 bar.set_total(max(bar.n + sum(len(r.seq) for r in recs),
                                   read_res[0] * size / got - resumed_res))

@@ -69,4 +69,4 @@ def test_predict_reports_every_chain_batch_not_only_every_chunk(tiny_model_file,
     out = io.StringIO()
     run(m, src, stdout=out, stderr=err)          # one chunk (default 200,000 residues), several batches
     lines = [x for x in err.getvalue().splitlines() if x.startswith("seqgsn: predict: ")]
-    assert len(lines) >= 4 and lines[0].startswith("seqgsn: predict: 200 residues")
+    assert len(lines) >= 4 and lines[0].startswith("seqgsn: predict: 200/800 residues (25.0%)")
