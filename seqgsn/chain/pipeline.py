@@ -37,6 +37,7 @@ records were skipped (listed in the report); 2 = stopped on an error.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -50,9 +51,10 @@ from ..io.atomic import atomic_write
 from ..io.fasta import FastaReader, check_clamp, read_clamp_file
 from ..io.formats import FORMATS, SAMPLE_FORMATS
 from ..io.problems import ProblemReport
+from ..progress import Progress
 from ..records import Prediction, Record
-from .streaming import PROGRESS_VERSION, DirOutput, ErrorsOutput, FileOutput, Item, Output, ProgressLine, \
-    StreamOutput, check_resume, file_identity, file_sha, is_dir_target, iter_chunks
+from .streaming import PROGRESS_VERSION, DirOutput, ErrorsOutput, FileOutput, Item, Output, StreamOutput, \
+    check_resume, file_identity, file_sha, is_dir_target, iter_chunks
 
 DEFAULT_CHUNK_RESIDUES = 200_000
 SAMPLE_MIN_CHUNK = 131_072           # residues: four chain batches
@@ -134,13 +136,18 @@ def _model_id(predictor) -> Optional[str]:
 
 
 def _predict_chunk(predictor, recs: List[Record], clamps: Optional[Dict[str, str]], opts: RunOptions,
-                   seed: int) -> List[Prediction]:
+                   seed: int, on_batch=None) -> List[Prediction]:
+    fn = predictor.sample if opts.mode == "sample" else predictor.predict
+    kw = {}
+    if on_batch is not None and "on_batch" in inspect.signature(fn).parameters:
+        kw["on_batch"] = on_batch        # per chain batch progress (a stand-in predictor may not offer it)
     if opts.mode == "sample":
-        kw = {"clamps": clamps} if clamps else {}
+        if clamps:
+            kw["clamps"] = clamps
         if opts.sampler:
             kw["sampler"] = opts.sampler
-        return predictor.sample(recs, n=opts.n, burn_in=opts.burn_in, thin=opts.thin, seed=seed, **kw)
-    return predictor.predict(recs, clamps=clamps or None, steps=opts.steps, burn_in=opts.burn_in, seed=seed)
+        return fn(recs, n=opts.n, burn_in=opts.burn_in, thin=opts.thin, seed=seed, **kw)
+    return fn(recs, clamps=clamps or None, steps=opts.steps, burn_in=opts.burn_in, seed=seed, **kw)
 
 
 def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Optional[RunOptions] = None,
@@ -150,7 +157,8 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
     """Predict (or sample) every record of ``source`` and write them to ``out``; see module doc.
 
     problems: report to fill (a fresh one otherwise; it is ``result.problems``).
-    progress: show a progress line on ``stderr`` (default: only when it is a terminal).
+    progress: on ``stderr`` (``seqgsn.progress``): None = a live line updated per chain batch when stderr
+    is a terminal, periodic plain lines otherwise; True = the live line whatever stderr is; False = none.
     Raises SeqGSNError for file-level problems, or the first bad record with on_error="fail".
     """
     opts = opts or RunOptions()
@@ -159,8 +167,6 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
         predictor.resolve_sampler(opts.sampler)    # a usage error up front, not one per record
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
-    if progress is None:
-        progress = bool(getattr(stderr, "isatty", lambda: False)())
     to_stdout = out is None or str(out) == "-"
     is_stdin = str(source) == "-"
     if resume and (to_stdout or is_stdin):
@@ -213,7 +219,9 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
     chunk_index = state["chunks_done"] if state else 0
     result.resumed_from = done
     t0 = time.monotonic()
-    bar = ProgressLine(stderr if progress else None, None)
+    bar = Progress(opts.mode, None, "residues", quiet=progress is False, stream=stderr,
+                   tty=True if progress else None)
+    read_res = [0]          # residues read from the input so far (resumed part included), for the total
     finished = False
     try:
         output.begin(state)
@@ -247,6 +255,7 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
                     raise ConfigError(f"cannot resume: the input has fewer than {done} records now") from None
                 x = record_item(x)
                 last = x
+                read_res[0] += len(getattr(x, "seq", ""))
                 if isinstance(output, DirOutput) and isinstance(x, Record):
                     output.file_for(x.id)
             last_id = getattr(last, "id", getattr(last, "record", None))
@@ -258,15 +267,24 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
             result.written = state["written"]
             result.skipped = report.n_errors
 
+        resumed_res = read_res[0]
         for chunk in iter_chunks(it, opts.effective_chunk()):
             items = [record_item(x) for x in chunk]
             recs = [x for x in items if isinstance(x, Record)]
+            read_res[0] += sum(len(r.seq) for r in recs)
+            src = reader.source
+            size = src.size
+            got = src.bytes_read() or size       # None: the source is closed, i.e. read to its end
+            if size and got:        # estimated from the bytes read: residues per byte so far
+                bar.set_total(max(bar.n + sum(len(r.seq) for r in recs),
+                                  read_res[0] * size / got - resumed_res))
+            bar.set_postfix(f"{result.records + len(items):,} records")
             clamps = {r.id: clamps_raw[r.id][0] for r in recs if clamps_raw and r.id in clamps_raw} or None
             preds: List[Optional[Prediction]] = []
             if recs:
                 seed = opts.seed   # per-record seeds come from (seed, record): not from the chunk
                 try:
-                    preds = list(_predict_chunk(predictor, recs, clamps, opts, seed))
+                    preds = list(_predict_chunk(predictor, recs, clamps, opts, seed, on_batch=bar.update))
                 except SeqGSNError:
                     preds = _one_by_one(predictor, recs, clamps, opts, seed, report)
                 if len(preds) != len(recs):
@@ -287,9 +305,9 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
                             last_id=getattr(last, "id", getattr(last, "record", None)), **expect)
                 with atomic_write(progress_path) as fh:
                     json.dump(ckpt, fh)
-            src = reader.source
-            bar.update(result.records, result.residues, src.bytes_read(), src.size)
+            bar.set_n(result.residues)      # exact, also when a chunk fell back to one record at a time
 
+        bar.set_total(bar.n)
         if clamps_raw is not None:
             for cid, (_, cline) in clamps_raw.items():
                 if cid not in used_clamps:

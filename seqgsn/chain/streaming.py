@@ -1,4 +1,4 @@
-"""A streaming run's machinery: chunks, outputs (stdout / file / directory), partial files, progress file and line.
+"""A streaming run's machinery: chunks, outputs (stdout / file / directory), partial files, progress file (the progress line: seqgsn.progress).
 
 See :mod:`seqgsn.chain.pipeline` for the run itself and the file layout on disk.
 """
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Union
 
@@ -200,36 +199,6 @@ def check_resume(state: dict, expect: dict, progress_path: Path) -> None:
             raise ConfigError(f"cannot resume: {key} {k} differs from the interrupted run "
                               f"(was {old.get(k)!r}, now {new.get(k)!r}); rerun without --resume to start over",
                               file=str(progress_path))
-
-
-# -- progress line ------------------------------------------------------------------------------
-class ProgressLine:
-    """``\\r``-updated status on a terminal; nothing at all otherwise."""
-
-    def __init__(self, stream: Optional[IO[str]], total_bytes: Optional[int]):
-        self.stream, self.total = stream, total_bytes
-        self.t0 = time.monotonic()
-        self.shown = False
-
-    def update(self, records: int, residues: int, done_bytes: Optional[int],
-               total_bytes: Optional[int] = None) -> None:
-        if self.stream is None:
-            return
-        self.total = total_bytes or self.total
-        dt = max(time.monotonic() - self.t0, 1e-9)
-        msg = f"seqgsn: {records} records, {residues / dt:,.0f} residues/s"
-        if self.total and done_bytes is not None and done_bytes > 0:
-            frac = min(done_bytes / self.total, 1.0)
-            eta = dt * (1 - frac) / frac
-            msg += f", {100 * frac:.1f}%, ETA {int(eta) // 60}:{int(eta) % 60:02d}"
-        self.stream.write("\r" + msg.ljust(70))
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 # -- output targets -----------------------------------------------------------------------------

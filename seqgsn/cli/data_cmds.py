@@ -10,7 +10,7 @@ import time
 import click
 
 from ..errors import SeqGSNError
-from .main import data, handle_errors
+from .main import QUIET, data, handle_errors
 
 _FORMAT = click.option("--format", "fmt", default=None, metavar="F",
                        help="Corpus format (default: detected from content). One of: "
@@ -33,13 +33,17 @@ def _read(src, fmt, split):
               help="Corpus file to write (seqgsn store format).")
 @_FORMAT
 @_SPLIT
+@QUIET
 @handle_errors
-def import_cmd(src, out, fmt, split):
+def import_cmd(src, out, fmt, split, quiet):
     """Read corpus SRC (file or folder) and save it as one seqgsn corpus file."""
     from ..io.store import save_corpus
+    from ..progress import ticker
     t0 = time.perf_counter()
-    fmt, recs = _read(src, fmt, split)
-    save_corpus(recs, out)
+    with ticker(f"import: reading {src}", quiet=quiet):
+        fmt, recs = _read(src, fmt, split)
+    with ticker(f"import: writing {len(recs):,} chains to {out}", quiet=quiet):
+        save_corpus(recs, out)
     n = sum(len(r.seq) for r in recs)
     click.echo(f"imported {len(recs)} chains, {n} residues ({fmt}) from {src} -> {out} "
                f"in {time.perf_counter() - t0:.1f} s", err=True)

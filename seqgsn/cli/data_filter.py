@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .main import data, handle_errors
+from .main import QUIET, data, handle_errors
 
 METHODS = ("auto", "mmseqs", "align")
 
@@ -90,25 +90,36 @@ def _write_json(path, obj) -> None:
               help="MMseqs2 candidate pairs from train->test and/or test->train k-mer lookups "
                    "(both = most sensitive; test = fastest).")
 @click.option("--threads", type=int, default=2, show_default=True)
+@QUIET
 @handle_errors
 def filter_cmd(src, against, identity, coverage, evalue, out, json_path, dedupe, conflicts, fmt,
-               against_format, method, prefilter, threads):
+               against_format, method, prefilter, threads, quiet):
     """Remove from SRC every chain homologous to a chain of any TEST corpus."""
     from ..io.store import save_corpus
     from ..data.redundancy import dedupe as dedupe_records
     from ..data.redundancy import filter_against
 
+    from ..data.redundancy.mmseqs import describe_mmseqs, n_steps
+    from ..progress import ticker
+
     t0 = time.perf_counter()
-    records = _read(src, fmt)
+    with ticker(f"filter: reading {src} and {len(against)} test corpora", quiet=quiet):
+        records = _read(src, fmt)
+        tests = []
+        for t in against:
+            tests.extend(_read(t, against_format))
     n_input = len(records)
-    tests = []
-    for t in against:
-        tests.extend(_read(t, against_format))
     dup_report = None
     if dedupe:
         records, dup_report = dedupe_records(records, conflicts=conflicts)
-    res = filter_against(records, tests, identity=identity, coverage=coverage, method=method,
-                         threads=threads, evalue=evalue, prefilter=prefilter)
+    tool = describe_mmseqs()
+    use_mmseqs = method == "mmseqs" or (method == "auto" and tool != "not installed")
+    how = f"MMseqs2 {tool}" if use_mmseqs else "Biopython alignments"
+    with ticker(f"filter: {len(records):,} chains against {len(tests):,} test chains with {how}",
+                n_steps({"both": "both", "train": "query", "test": "target"}[prefilter]) if use_mmseqs else None,
+                quiet=quiet) as steps:
+        res = filter_against(records, tests, identity=identity, coverage=coverage, method=method,
+                             threads=threads, evalue=evalue, prefilter=prefilter, progress=steps)
     save_corpus(res.kept, out)
     report = {"src": src, "against": list(against), "out": str(out), "input": n_input,
               "test_chains": len(tests), "after_dedupe": len(records),
@@ -139,15 +150,20 @@ def filter_cmd(src, against, identity, coverage, evalue, out, json_path, dedupe,
 @click.option("--format", "fmt", help="Format of SRC (default: detected).")
 @click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True)
 @click.option("--threads", type=int, default=2, show_default=True)
+@QUIET
 @handle_errors
-def split_cmd(src, outdir, val_fraction, seed, identity, coverage, fmt, method, threads):
+def split_cmd(src, outdir, val_fraction, seed, identity, coverage, fmt, method, threads, quiet):
     """Split SRC into train/val so that no sequence cluster has members on both sides."""
     from ..io.store import save_corpus
     from ..data.redundancy import cluster_indices, find_mmseqs, split_by_cluster
 
+    from ..progress import ticker
+
     t0 = time.perf_counter()
-    records = _read(src, fmt)
-    labels = cluster_indices(records, identity, coverage, method, threads)
+    with ticker(f"split: reading {src}", quiet=quiet):
+        records = _read(src, fmt)
+    with ticker(f"split: clustering {len(records):,} chains", quiet=quiet):
+        labels = cluster_indices(records, identity, coverage, method, threads)
     train, val = split_by_cluster(records, val_fraction=val_fraction, seed=seed,
                                   clusters=labels)
     out = Path(outdir)

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from .main import handle_errors, main
+from .main import QUIET, handle_errors, main
 
 
 def _fractions(ctx, param, value):
@@ -64,9 +64,14 @@ def _timed(fn, *a, **kw):
               help="Compare calibration with this model (e.g. the deterministic ablation); repeatable.")
 @click.option("--max-chains", type=click.IntRange(min=1),
               help="Score a seeded random subset of this many chains (everything, not only the extras).")
+@click.option("--residues", "residues_out", type=click.Path(dir_okay=False),
+              help="Write one row per residue here (TSV): id, pos (1-based), aa, true/pred 8-state, "
+                   "true/pred 3-state, evaluated (0/1), and the 8 probabilities H G I E B T S C.")
+@QUIET
 @handle_errors
 def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, seed, deterministic, threads,
-             decode, generative, n_samples, clamp_fractions, clamp_modes, compare_paths, max_chains):
+             decode, generative, n_samples, clamp_fractions, clamp_modes, compare_paths, max_chains, residues_out,
+             quiet):
     """Q8, Q3, SOV'99, per-class scores, confusion and calibration against reference labels.
 
     Optionally: segment decoding, the clamping experiment, sampling and chain diagnostics,
@@ -74,6 +79,8 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
     generative, calibration_compare). --report DIR draws them as DIR/report.html.
     """
     from ..api import load_model
+    from ..errors import SeqGSNError
+    from ..progress import Progress, ticker
     from ..chain.segments import decode as decode_labels
     from ..data.training_set import parse_entry
     from ..evaluation import evaluate as evaluate_metrics
@@ -83,14 +90,24 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
     from ..evaluation.experiments import clamp_experiment, decode_comparison, sample_experiment, select_chains
     from ..io.atomic import atomic_write
     from ..io.corpus import read_corpus
+    from ..evaluation.residue_table import write_residue_table
     from ..records import Prediction
 
     if report_dir:                      # fail before the long part, not after it
         from ..evaluation.figures import require_matplotlib
         require_matplotlib()
-    model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads)
+
+    def stage(what):
+        if not quiet:
+            from ..progress import write
+            write(f"seqgsn: evaluate: {what} ...")
+
     p, opts = parse_entry(data_path)
-    refs = read_corpus(p, format=fmt, **opts)
+    if not p.exists():        # before loading the model; named as typed, not under the data root
+        raise SeqGSNError("corpus not found", file=data_path.partition("?")[0])
+    model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads)
+    with ticker(f"evaluate: reading {data_path}", quiet=quiet):
+        refs = read_corpus(p, format=fmt, **opts)
     refs = select_chains(refs, max_chains, seed)
     with_profiles = sum(r.profile is not None for r in refs)
     if with_profiles and not model.uses_profiles:
@@ -98,7 +115,8 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
                    "reads sequence only, so they are not used", err=True)
     noisy = False if deterministic else None
     t0 = time.time()
-    preds = model.predict([r.as_record() for r in refs], seed=seed, noisy=noisy)
+    with Progress("evaluate", sum(len(r.seq) for r in refs), "residues", quiet=quiet) as bar:
+        preds = model.predict([r.as_record() for r in refs], seed=seed, noisy=noisy, on_batch=bar.update)
     secs = time.time() - t0
     if decode == "argmax":
         m = evaluate_metrics(refs, preds)
@@ -116,10 +134,16 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
                   "noise": (not deterministic) and model.chain.noise, "seed": seed}
     m["predict_seconds"] = round(secs, 2)
     m["profiles"] = {"chains_with_profiles": with_profiles, "used": model.uses_profiles}
+    if residues_out:
+        rows = write_residue_table(residues_out, refs, preds)
+        if not quiet:
+            click.echo(f"seqgsn: {rows} residue rows -> {residues_out}", err=True)
     if clamp_fractions:
+        stage(f"clamping experiment ({len(clamp_fractions)} fractions x {len(clamp_modes)} modes)")
         m["clamping"] = _timed(clamp_experiment, model, refs, clamp_fractions, clamp_modes, seed,
                                noisy=noisy)
     if generative:
+        stage(f"sampling ({n_samples} samples per chain) and chain diagnostics")
         m["generative"] = {
             "samples": _timed(sample_experiment, model, refs, n=n_samples, seed=seed, noisy=noisy),
             "chain": _timed(chain_diagnostics, model, refs, seed=seed, noisy=noisy)}
@@ -134,6 +158,7 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
             while name in models:
                 name += "'"
             models[name] = load_model(cp, threads=threads)
+        stage(f"calibration comparison with {len(compare_paths)} model(s)")
         m["calibration_compare"] = _timed(calibration_compare, models, refs, seed=seed)
     click.echo(format_report(m))
     extra = format_generative_report(m)

@@ -10,6 +10,10 @@ from .. import __version__
 from ..errors import SeqGSNError
 
 
+QUIET = click.option("-q", "--quiet", is_flag=True,
+                     help="No progress line or periodic progress messages (stderr); errors still print.")
+
+
 def handle_errors(fn):
     """Turn typed seqgsn errors (and unreadable files) into one clean line + exit code."""
     @functools.wraps(fn)

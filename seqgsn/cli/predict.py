@@ -9,7 +9,7 @@ import click
 from ..chain import pipeline
 from ..io.fasta import FastaSource
 from ..io.formats import FORMATS, SAMPLE_FORMATS
-from .main import handle_errors, main
+from .main import QUIET, handle_errors, main
 
 _EPILOG = ("Exit status: 0 = all records done; 3 = some records skipped (see the summary on stderr and "
            "--errors); 2 = error (bad input, options, or --on-error fail).")
@@ -42,6 +42,7 @@ def _common(fn):
                      help="Residues read, predicted and written per chunk (bounds memory)."),
         click.option("--threads", default=None, type=click.IntRange(min=1),
                      help="CPU threads for the model (default: torch's choice)."),
+        QUIET,
     ]
     for o in reversed(opts):
         fn = o(fn)
@@ -62,7 +63,7 @@ def _finish(res, errors_file) -> None:
 
 
 def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-         batch_residues, threads, fmt, **extra):
+         batch_residues, threads, quiet, fmt, **extra):
     opts = pipeline.RunOptions(mode=mode, fmt=fmt, seed=seed, burn_in=burn_in, on_error=on_error,
                                chunk_residues=batch_residues, **extra)
     opts.validate()
@@ -73,7 +74,7 @@ def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, erro
     predictor = _load(model_path, threads)
     try:
         res = pipeline.run(predictor, input, out=out, opts=opts, clamp_file=clamp_file,
-                           errors_file=errors_file, resume=resume)
+                           errors_file=errors_file, resume=resume, progress=False if quiet else None)
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): silence the interpreter's final flush of stdout
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -90,14 +91,14 @@ def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, erro
               help="Chain steps (default: the model's).")
 @handle_errors
 def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-            batch_residues, threads, fmt, steps):
+            batch_residues, threads, quiet, fmt, steps):
     """Predict 8/3-state secondary structure for every record of a FASTA file ('-' = stdin).
 
     Input may be gzip/bzip2/xz compressed; the FASTA policy (what is accepted,
     warned about or rejected) is in the README and in seqgsn.io.fasta.
     """
     _run("predict", input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-         batch_residues, threads, fmt, steps=steps)
+         batch_residues, threads, quiet, fmt, steps=steps)
 
 
 @main.command(epilog=_EPILOG)
@@ -113,7 +114,7 @@ def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_
                    "per residue. Default: the model's.")
 @handle_errors
 def sample(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-           batch_residues, threads, n, thin, fmt, sampler):
+           batch_residues, threads, quiet, n, thin, fmt, sampler):
     """Draw N 8-state label sequences per record from the model's chain."""
     _run("sample", input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-         batch_residues, threads, fmt, n=n, thin=thin, sampler=sampler)
+         batch_residues, threads, quiet, fmt, n=n, thin=thin, sampler=sampler)

@@ -1,21 +1,23 @@
 """`seqgsn train`: wiring only."""
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import click
 
-from .main import handle_errors, main
+from .main import QUIET, handle_errors, main
 
 
-def _logger(path: Path):
+def _logger(path: Path, quiet: bool):
+    """Log lines go to RUN/log.txt, and to stderr unless --quiet (without tearing a live progress line)."""
+    from ..progress import write
     fh = open(path, "a", buffering=1)
 
     def log(msg: str):
         line = f"{time.strftime('%H:%M:%S')} {msg}"
-        click.echo(line, err=True)
+        if not quiet:
+            write(line)
         fh.write(line + "\n")
     return log
 
@@ -26,17 +28,28 @@ def _logger(path: Path):
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Continue the run in this folder from its last checkpoint, with its config.yaml "
                    "or --config (which may change only the post-training CRF stage's settings).")
+@click.option("--train-data", "train_data", multiple=True, metavar="CORPUS",
+              help="Train on this corpus instead of the config's data.train (repeatable; any format "
+                   "`seqgsn data stats` reads, see docs/formats.md). A path as typed, or under the data root.")
 @click.option("--seed", type=int, help="Override train.seed.")
 @click.option("--threads", type=int, help="Override train.threads.")
+@QUIET
 @handle_errors
-def train(config_path, run_dir, resume_dir, seed, threads):
-    """Train a model (walkback GSN) from a config; writes config, metrics, checkpoints and model.pt."""
+def train(config_path, run_dir, resume_dir, train_data, seed, threads, quiet):
+    """Train a model (walkback GSN) from a config; writes config, metrics, checkpoints and model.pt.
+
+    Prints where the model and the run folder are, and one summary (accuracies in percent).
+    """
     from dataclasses import replace
 
     from ..config import Config, load_config
+    from ..errors import SeqGSNError
     from ..training.run import run_training
+    from ..training.summary import format_summary
 
     if resume_dir:
+        if train_data:
+            raise click.UsageError("--train-data cannot change a run being resumed")
         run_dir = Path(resume_dir)
         cfg = load_config(config_path if config_path else run_dir / "config.yaml")
     else:
@@ -46,15 +59,26 @@ def train(config_path, run_dir, resume_dir, seed, threads):
         run_dir = Path(run_dir)
         if (run_dir / "state.pt").exists():
             raise click.UsageError(f"{run_dir} already holds a run; use --resume {run_dir} or another --run-dir")
+    if train_data:
+        from ..data.training_set import parse_entry
+        for entry in train_data:
+            p, _ = parse_entry(entry)
+            if not p.exists():
+                raise SeqGSNError("training corpus not found", file=entry.partition("?")[0])
+        # an absolute path: the run's config.yaml then names the file whatever the working folder
+        entries = [str(parse_entry(e)[0].resolve()) + (("?" + e.partition("?")[2]) if "?" in e else "")
+                   for e in train_data]
+        cfg = replace(cfg, data=replace(cfg.data, train=tuple(entries), train_formats=()))
     if seed is not None:
         cfg = replace(cfg, train=replace(cfg.train, seed=seed))
     if threads is not None:
         cfg = replace(cfg, train=replace(cfg.train, threads=threads))
     run_dir.mkdir(parents=True, exist_ok=True)
-    log = _logger(run_dir / "log.txt")
-    summary = run_training(cfg, run_dir, resume=bool(resume_dir), log=log)
+    log = _logger(run_dir / "log.txt", quiet)
+    log(f"[train] run folder {run_dir}" + (f", config {config_path}" if config_path else ""))
+    summary = run_training(cfg, run_dir, resume=bool(resume_dir), log=log, progress=not quiet)
     _learning_curves(run_dir, log)
-    click.echo(json.dumps(summary))
+    click.echo(format_summary(summary, run_dir))
 
 
 def _learning_curves(run_dir: Path, log) -> None:

@@ -45,11 +45,14 @@ class TrainData:
 
 
 def parse_entry(entry: str):
-    """'path?k=v&k2=v2' -> (Path, {k: v})."""
+    """'path?k=v&k2=v2' -> (Path, {k: v}).
+
+    A relative path that does not exist is looked up under the data root; when it is not there
+    either, the path stays as typed (so "not found" names what the user wrote)."""
     path, _, q = entry.partition("?")
     opts = dict(kv.split("=", 1) for kv in q.split("&") if kv) if q else {}
     p = Path(path)
-    if not p.is_absolute() and not p.exists():
+    if not p.is_absolute() and not p.exists() and (data_root() / p).exists():
         p = data_root() / p
     return p, opts
 
@@ -92,11 +95,27 @@ def _write_json(path: Path, obj) -> None:
         json.dump(obj, f)
 
 
-def _filtered_corpus(entry: str, fmt: str, cfg: DataConfig, tests: list, against: list,
-                     cache_dir: Path, log: Callable):
-    """(kept records, info dict, cache key) of one corpus after the test-set filter (cached)."""
-    from .redundancy import filter_against
+SMALL_SPLIT_PAIRS = 5_000       # up to 100 chains
 
+
+def _filter(recs, tests, cfg: DataConfig, what: str, log: Callable, progress: bool):
+    """filter_against with the stage announced: what, against what, with which MMseqs2 binary."""
+    from ..progress import ticker
+    from .redundancy import filter_against
+    from .redundancy.mmseqs import describe_mmseqs, n_steps
+    tool = describe_mmseqs()
+    how = f"MMseqs2 {tool}" if tool != "not installed" else "Biopython alignments (MMseqs2 not installed)"
+    log(f"[data] {what}: removing chains with identity >= {cfg.filter_identity:g} over >= "
+        f"{cfg.filter_coverage:g} of either chain to any of {len(tests)} test chains, with {how} ...")
+    with ticker(f"filter {what}", n_steps("both") if tool != "not installed" else None,
+                quiet=not progress, announce=False) as t:
+        return filter_against(recs, tests, identity=cfg.filter_identity, coverage=cfg.filter_coverage,
+                              progress=t)
+
+
+def _filtered_corpus(entry: str, fmt: str, cfg: DataConfig, tests: list, against: list,
+                     cache_dir: Path, log: Callable, progress: bool = False):
+    """(kept records, info dict, cache key) of one corpus after the test-set filter (cached)."""
     p, _ = parse_entry(entry)
     key = _fingerprint(p, entry, fmt, list(cfg.filter_against), against,
                        cfg.filter_identity, cfg.filter_coverage, "v2")
@@ -109,7 +128,7 @@ def _filtered_corpus(entry: str, fmt: str, cfg: DataConfig, tests: list, against
         return kept, info, key
     recs = _read(entry, fmt)
     if tests:
-        res = filter_against(recs, tests, identity=cfg.filter_identity, coverage=cfg.filter_coverage)
+        res = _filter(recs, tests, cfg, f"{entry} ({len(recs)} chains)", log, progress)
         kept = res.kept
         info = {"entry": entry, "chains": len(recs), "removed": len(res.removed),
                 "kept": len(kept), "method": res.method, "seconds": round(res.seconds, 1)}
@@ -145,7 +164,8 @@ def _merged(filtered: list, keys: list, cfg: DataConfig, cache_dir: Path, log: C
     return merged, report
 
 
-def _split(kept_all: list, cfg: DataConfig, seed: int, cache_dir: Path):
+def _split(kept_all: list, cfg: DataConfig, seed: int, cache_dir: Path, log: Callable = print,
+           progress: bool = False):
     """(train, val): a cluster split of ``kept_all`` (cached by position; ids may repeat across corpora)."""
     from .redundancy import split_by_cluster
 
@@ -158,8 +178,18 @@ def _split(kept_all: list, cfg: DataConfig, seed: int, cache_dir: Path):
     if split_file.exists():
         in_val = set(json.loads(split_file.read_text())["val_index"])
     else:
-        _, val = split_by_cluster(kept_all, val_fraction=cfg.val_fraction, seed=seed,
-                                  identity=cfg.val_cluster_identity)
+        n = len(kept_all)
+        # a tiny corpus (a user's first try): Biopython in a second beats MMseqs2's start-up costs
+        method = "align" if n * (n - 1) // 2 <= SMALL_SPLIT_PAIRS else "auto"
+        from ..progress import ticker
+        from .redundancy.mmseqs import describe_mmseqs
+        how = "Biopython alignments" if method == "align" or describe_mmseqs() == "not installed" \
+            else f"MMseqs2 {describe_mmseqs()}"
+        log(f"[data] validation split: clustering {n} chains at {cfg.val_cluster_identity:g} identity "
+            f"with {how}, {cfg.val_fraction:g} of them to validation ...")
+        with ticker("validation split", quiet=not progress, announce=False):
+            _, val = split_by_cluster(kept_all, val_fraction=cfg.val_fraction, seed=seed,
+                                      identity=cfg.val_cluster_identity, method=method)
         val_ids = {id(r) for r in val}
         in_val = {i for i, r in enumerate(kept_all) if id(r) in val_ids}
         _write_json(split_file, {"val": [kept_all[i].id for i in sorted(in_val)], "val_index": sorted(in_val)})
@@ -167,9 +197,10 @@ def _split(kept_all: list, cfg: DataConfig, seed: int, cache_dir: Path):
             [r for i, r in enumerate(kept_all) if i in in_val])
 
 
-def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable = print) -> TrainData:
-    """Read, filter, merge twins, split: see the module docstring."""
-    from .redundancy import filter_against
+def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable = print,
+                     progress: bool = False) -> TrainData:
+    """Read, filter, merge twins, split: see the module docstring. progress: live lines on stderr
+    for the filter and split stages (``seqgsn.progress``)."""
 
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -184,7 +215,7 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
     filtered, keys = [], []
     for i, entry in enumerate(cfg.train):
         fmt = cfg.train_formats[i] if i < len(cfg.train_formats) else ""
-        kept, info, key = _filtered_corpus(entry, fmt, cfg, tests, against, cache_dir, log)
+        kept, info, key = _filtered_corpus(entry, fmt, cfg, tests, against, cache_dir, log, progress)
         info["kept_residues"] = sum(len(r.seq) for r in kept)
         desc["corpora"].append(info)
         filtered.append([r for r in kept if len(r.seq) >= cfg.min_len])
@@ -199,12 +230,12 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
     kept_all = [r for chains in merged for r in chains]
     if cfg.max_chains:
         kept_all = kept_all[: cfg.max_chains]
-    train, val = _split(kept_all, cfg, seed, cache_dir)
+    train, val = _split(kept_all, cfg, seed, cache_dir, log, progress)
     unl = []
     for entry in cfg.unlabeled:
         u = _read(entry)
         if tests:
-            u = filter_against(u, tests, identity=cfg.filter_identity, coverage=cfg.filter_coverage).kept
+            u = _filter(u, tests, cfg, f"{entry} ({len(u)} unlabelled chains)", log, progress).kept
         for r in u:
             r.ss8, r.ss3, r.mask = None, None, None
         unl.extend(u)

@@ -70,16 +70,31 @@ def save_dict(path, d: dict) -> None:
         fh.write(buf.getvalue())
 
 
+ZIP_MAGIC = b"PK\x03\x04"      # torch.save's format (a zip archive)
+
+
 def read_dict(path) -> dict:
     """Safe load of any seqgsn file written with torch.save (models and training states)."""
     path = Path(path)
     if not path.exists():
         raise CheckpointError("model file not found", file=path)
+    if path.is_dir():
+        raise CheckpointError("not a seqgsn model file (a directory)", file=path)
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head != ZIP_MAGIC:
+        what = "an empty file" if not head else "not a file written by torch.save"
+        raise CheckpointError(f"not a seqgsn model file ({what}; a model is the model.pt of a "
+                              "`seqgsn train` run folder)", file=path)
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        raise CheckpointError("refused: the file contains objects that would run code or are not plain data "
-                              f"({str(e).splitlines()[0][:200]})", file=path) from None
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)     # torch's note on pickle protocols
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise CheckpointError("not a seqgsn model file (it holds Python objects, not plain tensors and "
+                              "values; refused without loading them, since loading could run code)",
+                              file=path) from None
     except (zipfile.BadZipFile, RuntimeError, EOFError, OSError, ValueError, KeyError) as e:
         raise CheckpointError(f"truncated or corrupted model file ({type(e).__name__}: {str(e)[:200]})",
                               file=path) from None

@@ -7,7 +7,7 @@ checkpoint therefore replays exactly the steps an uninterrupted run would take,
 and ends with bit-identical weights.
 
 Run directory:  config.yaml (resolved), log.txt, metrics.jsonl (one line per
-epoch), state.pt (resumable, atomic, every ``checkpoint_every`` steps and at each
+epoch; accuracies as fractions, printed as percentages by ``seqgsn.training.summary``), state.pt (resumable, atomic, every ``checkpoint_every`` steps and at each
 epoch end), model.pt (best validation Q8, a model file: ``seqgsn.model.checkpoint``).
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Callable, List, Optional
@@ -35,6 +36,8 @@ from ..model.checkpoint import read_dict, save_dict, save_model
 from ..model.gsn import ChainSettings, SeqGSN
 from ..model.noise import Noise
 from ..model.losses import label_nll, x_nll
+from ..progress import Progress, fmt_seconds
+from .summary import epoch_line, pct
 
 
 # Settings that only shape the post-walkback stages, the prediction temperature (seqgsn.chain.temperature)
@@ -72,12 +75,13 @@ def _step_seed(seed: int, step: int) -> int:
 class Trainer:
     def __init__(self, cfg: Config, run_dir, train: List[Example], val: List[Example],
                  unlabeled: Optional[List[Example]] = None, meta: Optional[dict] = None,
-                 log: Callable[[str], None] = print):
+                 log: Callable[[str], None] = print, progress: bool = False):
         self.cfg, self.run_dir = cfg, Path(run_dir)
         self.train_ex, self.val_ex = train, val
         self.unl_ex = unlabeled or []
         self.meta = meta or {}
         self.log = log
+        self.progress = progress       # a live tqdm line over the optimiser steps when stderr is a terminal
         train_cfg = cfg.train
         if train_cfg.threads:
             torch.set_num_threads(train_cfg.threads)
@@ -281,6 +285,35 @@ class Trainer:
         gen = torch.Generator()
         start = time.time() - self.elapsed
         stop_reason = "epochs"
+        # live line on a terminal only: elsewhere the "[train] ... ETA" log lines are the periodic report
+        bar = Progress("train", self.total_steps, "steps", initial=self.global_step,
+                       quiet=not self.progress or not getattr(sys.stderr, "isatty", lambda: False)())
+        try:
+            stop_reason = self._epochs(train_cfg, gen, start, bar)
+        finally:
+            bar.close()
+        best_row = next((r for r in self.history if r.get("epoch") == self.best_epoch), {})
+        summary = {"best_epoch": self.best_epoch, "best_val_q8": self.best, "epochs_run": self.epoch,
+                   "global_step": self.global_step, "minutes": round(self.elapsed / 60, 2), "stop": stop_reason,
+                   "best_metrics": best_row}
+        have_model = (self.run_dir / "model.pt").exists()
+        if self.cfg.train.calibrate and have_model:
+            summary["calibration"] = self.fit_calibration()
+        if self.cfg.model.label_pairwise and have_model:
+            if resume and self._stage_done(CRF_KEYS, "pairwise"):
+                self.log("[pairwise] model.pt already has a CRF fitted with these settings: kept")
+                summary["pairwise"] = read_dict(self.run_dir / "model.pt")["metrics"]["pairwise"]
+            else:
+                summary["pairwise"] = self.fit_structured()
+        val = (f"validation Q8 {pct(best_row['val_q8'])}, Q3 {pct(best_row['val_q3'])}"
+               if "val_q8" in best_row else "no validation chains")
+        self.log(f"[train] done: best epoch {self.best_epoch} ({val}); model "
+                 f"{self.run_dir / 'model.pt' if have_model else 'not written'}")
+        return summary
+
+    def _epochs(self, train_cfg, gen, start, bar) -> str:
+        """The walkback loop; returns why it stopped."""
+        stop_reason = "epochs"
         while self.epoch < train_cfg.epochs:
             rng = np.random.default_rng([train_cfg.seed, self.epoch])
             batches = list(iterate_batches(self.all_examples(), train_cfg.batch_residues,
@@ -293,12 +326,16 @@ class Trainer:
                 self.step_in_epoch = bi + 1
                 res_count += int(batch["mask"].sum())
                 run_loss.append(parts["sup"])
+                bar.set_postfix(f"epoch {self.epoch + 1}/{train_cfg.epochs}, loss {parts['sup']:.3f}")
+                bar.update(1)
                 if train_cfg.log_every and self.global_step % train_cfg.log_every == 0:
                     rate = res_count / max(time.time() - tick, 1e-9)
-                    self.log(f"[train] epoch {self.epoch + 1} step {bi + 1}/{len(batches)} "
+                    eta = (self.total_steps - self.global_step) * (time.time() - bar.t0) / max(bar.n - bar.n0, 1)
+                    self.log(f"[train] epoch {self.epoch + 1}/{train_cfg.epochs} step {bi + 1}/{len(batches)} "
                              f"loss {np.mean(run_loss[-train_cfg.log_every:]):.4f} "
                              + " ".join(f"{k} {v:.4f}" for k, v in parts.items())
-                             + f" lr {self.lr_at(self.global_step):.2e} {rate:,.0f} res/s")
+                             + f" lr {self.lr_at(self.global_step):.2e} {rate:,.0f} res/s, walkback ETA "
+                             + fmt_seconds(eta))
                 if train_cfg.checkpoint_every and self.global_step % train_cfg.checkpoint_every == 0:
                     self.elapsed = time.time() - start
                     self.save_state()
@@ -318,8 +355,7 @@ class Trainer:
             self.history.append(row)
             with open(self.run_dir / "metrics.jsonl", "a") as fh:
                 fh.write(json.dumps(row) + "\n")
-            self.log("[epoch] " + " ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-                                           for k, v in row.items()))
+            self.log(epoch_line(row, train_cfg.epochs))
             score = row.get("val_q8", -row["train_loss"])
             if score > self.best:
                 self.best, self.best_epoch, self.bad_epochs = score, self.epoch, 0
@@ -334,16 +370,4 @@ class Trainer:
             if train_cfg.max_minutes and self.elapsed > 60 * train_cfg.max_minutes:
                 stop_reason = "time budget"
                 break
-        summary = {"best_epoch": self.best_epoch, "best_val_q8": self.best, "epochs_run": self.epoch,
-                   "global_step": self.global_step, "minutes": round(self.elapsed / 60, 2), "stop": stop_reason}
-        have_model = (self.run_dir / "model.pt").exists()
-        if self.cfg.train.calibrate and have_model:
-            summary["calibration"] = self.fit_calibration()
-        if self.cfg.model.label_pairwise and have_model:
-            if resume and self._stage_done(CRF_KEYS, "pairwise"):
-                self.log("[pairwise] model.pt already has a CRF fitted with these settings: kept")
-                summary["pairwise"] = read_dict(self.run_dir / "model.pt")["metrics"]["pairwise"]
-            else:
-                summary["pairwise"] = self.fit_structured()
-        self.log(f"[train] done: {summary}")
-        return summary
+        return stop_reason

