@@ -1,12 +1,4 @@
-"""Per-record pictures: a PSIPRED-like cartoon with confidence and 8-state probabilities, and a sample raster.
-
-Inputs are the JSON objects that ``seqgsn predict --format jsonl`` / ``seqgsn sample`` write
-(``seqgsn.io.formats``): ``id``, ``sequence``, ``ss8``, ``prob8`` (L x 8, order ``HGIEBTSC``),
-optional ``description``, ``clamped`` (``-`` = free) and ``samples``. Every function builds a
-:class:`matplotlib.figure.Figure` directly (no pyplot, no global backend change), so it works
-headless and inside notebooks alike. matplotlib is imported only when a figure is drawn; without
-it :func:`require_matplotlib` raises :class:`ToolNotFoundError` naming ``pip install 'seqgsn[plot]'``.
-"""
+"""Per-record pictures (PSIPRED-like cartoon over confidence and 8-state probabilities; sample raster)."""
 from __future__ import annotations
 
 import io
@@ -15,8 +7,12 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..alphabet import SS8
+from ..alphabet import SS8, encode_ss8
+from ..chain.label_stats import majority_vote, segment_bounds
 from ..errors import LabelMismatchError, SeqGSNError, ToolNotFoundError
+
+# Records are the JSON objects of ``predict --format jsonl`` / ``sample`` (seqgsn.io.formats): id,
+# sequence, ss8, prob8 (L x 8, order HGIEBTSC), optional description, clamped ('-' = free), samples.
 
 # PSIPRED-like: helices red / magenta / purple, strands yellow / orange, turns and bends blue, coil grey.
 SS8_COLORS = {"H": "#d62728", "G": "#e377c2", "I": "#8c4fb8", "E": "#f2c12e",
@@ -29,7 +25,8 @@ _INK = "#333333"
 
 
 def require_matplotlib():
-    """The matplotlib module, or :class:`ToolNotFoundError` saying how to install it."""
+    """The matplotlib module (imported only when a figure is drawn), or :class:`ToolNotFoundError`
+    saying ``pip install 'seqgsn[plot]'``."""
     try:
         import matplotlib.figure
     except ImportError:
@@ -39,7 +36,8 @@ def require_matplotlib():
 
 
 def new_figure(width: float, height: float):
-    """A detached Figure (its own Agg canvas; no pyplot state)."""
+    """A detached Figure on its own Agg canvas: no pyplot state, no global backend change, so it
+    works headless and inside notebooks alike."""
     require_matplotlib()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -74,16 +72,6 @@ def save_figure(fig, path, *, dpi: int = 150) -> Path:
     with atomic_write(path, "wb") as fh:
         fh.write(data)
     return path
-
-
-def runs(labels: str) -> List[Tuple[str, int, int]]:
-    """Runs of equal letters: ``(letter, start, end)``, 0-based, ``end`` exclusive."""
-    out, start = [], 0
-    for i in range(1, len(labels) + 1):
-        if i == len(labels) or labels[i] != labels[start]:
-            out.append((labels[start], start, i))
-            start = i
-    return out
 
 
 def row_starts(length: int, per_row: int) -> List[int]:
@@ -172,8 +160,8 @@ def draw_cartoon(ax, ss8: str, start: int, end: int, *, y: float = 0.5, height: 
     x0, x1 = start + 0.5, end + 0.5
     ax.plot([x0, x1], [y, y], color="#8a8a8a", lw=1.6, solid_capstyle="butt", zorder=1)
     aspect = _data_aspect(ax)
-    for cls, s, e in runs(ss8):
-        if e <= start or s >= end or cls not in HELIX + STRAND:
+    for cls, s, e in ((c, s, e + 1) for c in HELIX + STRAND for s, e in zip(*segment_bounds(ss8, c))):
+        if e <= start or s >= end:
             continue
         a, b = max(s, start) + 0.5, min(e, end) + 0.5       # residue i (0-based) spans i+0.5 .. i+1.5
         col = SS8_COLORS[cls]
@@ -321,18 +309,11 @@ def prediction_figure(rec: dict, *, per_row: int = 100, title: Optional[str] = N
     return fig
 
 
-def _sample_matrix(samples: Sequence[str]) -> np.ndarray:
-    idx = {c: k for k, c in enumerate(SS8)}
-    return np.array([[idx[c] for c in s] for s in samples], dtype=np.int64).reshape(len(samples), -1)
-
-
 def consensus(samples: Sequence[str]) -> Tuple[str, np.ndarray]:
-    """Per-position majority label (ties: earliest in ``HGIEBTSC``) and the fraction of samples
-    that agree with it."""
-    m = _sample_matrix(samples)
-    counts = np.stack([(m == k).sum(0) for k in range(len(SS8))], 1)
-    best = counts.argmax(1)
-    return "".join(SS8[k] for k in best.tolist()), counts.max(1) / max(len(samples), 1)
+    """Per-position majority label (:func:`majority_vote`; ties go to the earliest in ``HGIEBTSC``)
+    and the fraction of samples that agree with it."""
+    cons = majority_vote(list(samples))
+    return cons, (np.stack([encode_ss8(x) for x in samples]) == encode_ss8(cons)).mean(0)
 
 
 def samples_figure(rec: dict, *, per_row: int = 100, max_samples: int = 100):
@@ -351,7 +332,7 @@ def samples_figure(rec: dict, *, per_row: int = 100, max_samples: int = 100):
     L, n = len(seq), len(samples)
     cons, agree = consensus(samples)
     top = [("consensus", cons)] + ([("argmax", rec["ss8"])] if rec.get("ss8") else [])
-    mat = _sample_matrix([t for _, t in top] + samples)
+    mat = np.stack([encode_ss8(t, record=rid) for t in [t for _, t in top] + samples])
     cmap = ListedColormap([SS8_COLORS[c] for c in SS8])
     norm = BoundaryNorm(np.arange(-0.5, len(SS8)), cmap.N)
     starts = row_starts(L, per_row)

@@ -41,8 +41,12 @@ def figures_from_metrics(m: dict) -> Iterator[Tuple[str, str, object]]:
         yield ("Confusion", "Row-normalised 8-state confusion: each row (true class) sums to 100%; the "
                "diagonal is the recall; right: true residues per class.",
                confusion_figure(m["confusion8"], labels))
+    elif m.get("n_residues") and m.get("confusion3"):       # a corpus with 3-state labels only
+        yield ("Confusion", "Row-normalised 3-state confusion (the corpus has no 8-state labels).",
+               confusion_figure(m["confusion3"], m.get("labels3", "HEC"),
+                                title="3-state confusion (rows = truth, % of row)"))
     cal = m.get("calibration")
-    if cal and cal.get("reliability"):
+    if cal and sum(x["count"] for x in cal.get("reliability") or []):
         b = cal["reliability"]
         edges = [x["lower"] for x in b] + [b[-1]["upper"]]
         yield ("Reliability", f"Accuracy of the predicted class against its probability in {cal['n_bins']} "

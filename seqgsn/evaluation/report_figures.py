@@ -1,9 +1,4 @@
-"""Evaluation and training figures from plain numbers (lists / numpy arrays), one Figure each.
-
-Every ``*_figure`` function returns a detached :class:`matplotlib.figure.Figure` (see
-:mod:`seqgsn.evaluation.figures` for saving and the missing-matplotlib error); accuracies are
-fractions in, percentages on the axes (the units ``seqgsn evaluate`` prints).
-"""
+"""Evaluation and training figures from plain numbers (lists / arrays), one detached Figure each."""
 from __future__ import annotations
 
 import json
@@ -17,7 +12,8 @@ from ..errors import InvalidFileError
 from .figures import new_figure, save_figure
 
 _INK = "#333333"
-# one colour per compared source, the same in every figure
+# Accuracies come in as fractions and are shown in percent, the units ``seqgsn evaluate`` prints;
+# saving and the missing-matplotlib error are in .figures. One colour per compared source, everywhere:
 SOURCE_COLORS = {"truth": "#222222", "argmax": "#d62728", "samples": "#2b7bba", "segment": "#2ca02c",
                  "majority": "#9467bd", "pred": "#d62728"}
 _CYCLE = ["#d62728", "#2b7bba", "#2ca02c", "#9467bd", "#e0761b", "#8c564b"]

@@ -111,3 +111,18 @@ def test_missing_matplotlib_says_how_to_install(monkeypatch, tmp_path):
     with pytest.raises(ToolNotFoundError, match=r"pip install 'seqgsn\[plot\]'"):
         write_report({}, tmp_path / "r")
     assert not (tmp_path / "r").exists()
+
+
+def test_three_state_corpus_gets_a_three_state_confusion(mpl):
+    from seqgsn.evaluation import evaluate
+    from seqgsn.evaluation.html_report import figures_from_metrics
+    from seqgsn.records import LabeledRecord, Prediction
+    rng = np.random.default_rng(1)
+    refs, preds = [], []
+    for k, n in enumerate([30, 50]):
+        prob = rng.dirichlet(np.ones(8), size=n)
+        refs.append(LabeledRecord(f"c{k}", "A" * n, ss3="".join(rng.choice(list("HEC"), n))))
+        preds.append(Prediction(f"c{k}", "A" * n, "".join(SS8[i] for i in prob.argmax(1)), prob))
+    figs = {name: fig for name, _, fig in figures_from_metrics(evaluate(refs, preds))}
+    assert list(figs) == ["Confusion", "Segment lengths"]            # nothing 8-state to draw
+    assert figs["Confusion"].axes[0].get_title(loc="left").startswith("3-state")
