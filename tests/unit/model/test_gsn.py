@@ -285,3 +285,24 @@ def test_walkback_starts_from_the_truth_and_mask_all_p_one_hides_it(tiny_cfg):
     # the copy model reproduces shown true labels, and cannot when everything is masked
     assert torch.equal(shown.step_logits[0].argmax(-1)[vis], y8[vis])
     assert torch.equal(hidden.step_masked[0], mask)
+
+
+def test_each_step_reads_its_neighbours_labels_from_the_carried_state(tiny_cfg):
+    """A model that only copies shown labels from two residues away (taps at +-1, used up and then
+    transposed down): a residue redrawn at step t >= 1 takes a label that residue i-2 or i+2 held after
+    step t-1. A chain restarted from the neutral state at every step would show it nothing (uniform
+    draws: about 2/8 agreement)."""
+    m = _copy_model(tiny_cfg)
+    with torch.no_grad():   # the +-1 neighbours' labels, not the residue's own
+        w = m.transition.w_y.weight
+        w[:, :, :] = 0.0
+        for c in range(8):
+            w[c, c, 0] = w[c, c, 2] = 6.0
+    tokens, mask, _ = _batch(B=3, L=80)
+    mask[:] = True
+    out = run(m, tokens, mask, 5, seed=6, groups=2)
+    for t in range(1, 4):
+        prev, cur, dec = out.samples[t - 1], out.samples[t], out.step_masked[t].clone()
+        dec[:, :2] = dec[:, -2:] = False
+        same = (cur == prev.roll(2, 1)) | (cur == prev.roll(-2, 1))
+        assert same[dec].float().mean() > 0.6
