@@ -88,16 +88,22 @@ def reliability_figure(confidence, accuracy, count, *, edges=None, ece: Optional
     ax = fig.add_axes((0.13, 0.34, 0.82, 0.56))
     hx = fig.add_axes((0.13, 0.09, 0.82, 0.17), sharex=ax)
     ax.plot([0, 1], [0, 100], color="#999999", lw=1, ls=(0, (4, 3)), label="perfect calibration")
-    ax.bar(lo[ok], 100 * acc[ok], width=width[ok], align="edge", color="#4a78b0", edgecolor="white",
-           lw=0.8, label="accuracy in bin")
-    gap_lo, gap_hi = np.minimum(acc, conf)[ok], np.maximum(acc, conf)[ok]
-    ax.bar(lo[ok], 100 * (gap_hi - gap_lo), bottom=100 * gap_lo, width=width[ok], align="edge",
+    few = cnt < max(20.0, 0.002 * cnt.sum())                # bins too small to trust: drawn pale
+    ax.bar(lo[ok & ~few], 100 * acc[ok & ~few], width=width[ok & ~few], align="edge", color="#4a78b0",
+           edgecolor="white", lw=0.8, label="accuracy in bin")
+    if (ok & few).any():
+        ax.bar(lo[ok & few], 100 * acc[ok & few], width=width[ok & few], align="edge", color="#4a78b0",
+               alpha=0.3, edgecolor="white", lw=0.8, label="(pale: few residues)")
+    sure = ok & ~few
+    gap_lo, gap_hi = np.minimum(acc, conf)[sure], np.maximum(acc, conf)[sure]
+    ax.bar(lo[sure], 100 * (gap_hi - gap_lo), bottom=100 * gap_lo, width=width[sure], align="edge",
            facecolor="none", edgecolor="#d62728", hatch="///", lw=0, label="gap to confidence")
     ax.scatter(conf[ok], 100 * conf[ok], s=14, color="#d62728", zorder=3, label="mean confidence")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 100)
     ax.set_ylabel("accuracy (%)", fontsize=10, color=_INK)
-    ax.legend(loc="upper left", fontsize=8.5, frameon=False)
+    ax.legend(loc="upper left", fontsize=8.5, frameon=True, facecolor="white", framealpha=0.85,
+              edgecolor="none")
     _style(ax)
     ax.tick_params(labelbottom=False)
     share = 100 * cnt / max(cnt.sum(), 1)
@@ -186,7 +192,7 @@ def segment_lengths_figure(hists: Mapping[str, Mapping[str, Sequence[float]]], *
     fig = new_figure(5.2 * max(len(hists), 1), 4.2)
     n = max(len(hists), 1)
     for k, (cls, src) in enumerate(hists.items()):
-        ax = fig.add_axes(((0.07 + k) / n, 0.14, 0.86 / n, 0.7))
+        ax = fig.add_axes(((k + 0.13) / n, 0.14, 0.82 / n, 0.7))
         for j, (name, counts) in enumerate(src.items()):
             c = np.asarray(counts, dtype=np.float64)[:max_length]
             ax.plot(np.arange(1, c.size + 1), c, color=SOURCE_COLORS.get(name, _CYCLE[j % len(_CYCLE)]),
@@ -204,9 +210,10 @@ def segment_lengths_figure(hists: Mapping[str, Mapping[str, Sequence[float]]], *
 
 
 def chain_steps_figure(steps, curves: Mapping[str, Sequence[Optional[float]]], *, ylabel: str = "Q8 (%)",
-                       percent: bool = True, title: str = "Accuracy against chain steps"):
+                       percent: bool = True, min_span: float = 4.0,
+                       title: str = "Accuracy against chain steps"):
     """Lines of a score per chain step (e.g. Q8 of the averaged marginals with burn-in 0 / 1 and
-    of each single step); ``None`` values are gaps."""
+    of each single step); ``None`` values are gaps; the y axis spans at least ``min_span`` points."""
     fig = new_figure(6.6, 4.2)
     ax = fig.add_axes((0.11, 0.14, 0.85, 0.72))
     x = np.asarray(steps, dtype=np.float64)
@@ -217,6 +224,10 @@ def chain_steps_figure(steps, curves: Mapping[str, Sequence[Optional[float]]], *
     ax.set_ylabel(ylabel, fontsize=10, color=_INK)
     if x.size and x.max() <= 30:
         ax.set_xticks(x)
+    lo, hi = ax.get_ylim()
+    if percent and hi - lo < min_span:                     # a flat curve should look flat
+        mid = (lo + hi) / 2
+        ax.set_ylim(mid - min_span / 2, mid + min_span / 2)
     ax.legend(fontsize=8.5, frameon=False)
     _style(ax, grid="both")
     _title(ax, title)
