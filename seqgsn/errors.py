@@ -63,3 +63,7 @@ class CheckpointError(SeqGSNError):
 
 class ToolNotFoundError(SeqGSNError):
     """An external tool (mmseqs, mkdssp, psiblast) that a command needs is not installed."""
+
+
+class DeviceError(SeqGSNError):
+    """A device (or precision) that was asked for but is not available here, or a malformed name."""

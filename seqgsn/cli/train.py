@@ -27,13 +27,22 @@ def _logger(path: Path):
               help="Continue the run in this folder from its last checkpoint, with its config.yaml "
                    "or --config (which may change only the post-training CRF stage's settings).")
 @click.option("--seed", type=int, help="Override train.seed.")
-@click.option("--threads", type=int, help="Override train.threads.")
+@click.option("--threads", type=int, help="Override train.threads (per process).")
+@click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
+              help="Where to train (auto: CUDA if present, else CPU; under torchrun: cuda:LOCAL_RANK).")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default=None,
+              help="Override train.precision (auto: bf16 only where the hardware runs it natively).")
 @handle_errors
-def train(config_path, run_dir, resume_dir, seed, threads):
-    """Train a model (walkback GSN) from a config; writes config, metrics, checkpoints and model.pt."""
+def train(config_path, run_dir, resume_dir, seed, threads, device, precision):
+    """Train a model (walkback GSN) from a config; writes config, metrics, checkpoints and model.pt.
+
+    Several processes or machines: launch with torchrun (see seqgsn.training.distributed); rank 0
+    alone writes the run directory."""
     from dataclasses import replace
 
     from ..config import Config, load_config
+    from ..devices import resolve_device
+    from ..training import distributed
     from ..training.run import run_training
 
     if resume_dir:
@@ -50,6 +59,16 @@ def train(config_path, run_dir, resume_dir, seed, threads):
         cfg = replace(cfg, train=replace(cfg.train, seed=seed))
     if threads is not None:
         cfg = replace(cfg, train=replace(cfg.train, threads=threads))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    summary = run_training(cfg, run_dir, resume=bool(resume_dir), log=_logger(run_dir / "log.txt"))
-    click.echo(json.dumps(summary))
+    if precision is not None:
+        cfg = replace(cfg, train=replace(cfg.train, precision=precision))
+    dist, device = distributed.setup(device)
+    try:
+        dev = resolve_device(device)
+        distributed.share_threads(dist, cfg.train.threads)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        log = _logger(run_dir / "log.txt") if dist.is_main else (lambda msg: None)
+        summary = run_training(cfg, run_dir, resume=bool(resume_dir), log=log, device=str(dev), dist=dist)
+    finally:
+        dist.close()
+    if dist.is_main:
+        click.echo(json.dumps(summary))

@@ -42,28 +42,33 @@ class Noise:
         return cls(None, [torch.Generator().manual_seed(int(s)) for s in seeds], [int(n) for n in lengths])
 
     def _draw(self, fn, shape, device) -> torch.Tensor:
-        """fn(shape, generator) for the whole batch, or record by record over its real length."""
+        """fn(shape, generator) for the whole batch, or record by record over its real length.
+
+        Always drawn on the CPU generator(s) and then moved to ``device``: the chain's draws are the
+        same on every device (the device's own RNG is never used)."""
         if self.gens is None:
-            return fn(shape, self.gen)
-        out = torch.zeros(shape, dtype=torch.float32, device=device)
+            return _to(fn(shape, self.gen), device)
+        out = torch.zeros(shape, dtype=torch.float32)
         for b, (g, n) in enumerate(zip(self.gens, self.lengths)):
             out[b, ..., :n] = fn((*shape[1:-1], n), g)
-        return out
+        return _to(out, device)
 
     def randn(self, shape, device="cpu") -> torch.Tensor:
-        return self._draw(lambda s, g: torch.randn(s, generator=g, dtype=torch.float32, device=device),
-                          shape, device)
+        return self._draw(lambda s, g: torch.randn(s, generator=g, dtype=torch.float32), shape, device)
 
     def rows(self, shape, device="cpu") -> torch.Tensor:
         """Uniforms [B, ...] with no length axis (per-record: one draw of shape[1:] per record)."""
         if self.gens is None:
-            return torch.rand(shape, generator=self.gen, device=device)
-        return torch.stack([torch.rand(tuple(shape[1:]), generator=g, device=device) for g in self.gens])
+            return _to(torch.rand(shape, generator=self.gen), device)
+        return _to(torch.stack([torch.rand(tuple(shape[1:]), generator=g) for g in self.gens]), device)
 
     def rand(self, shape, device="cpu") -> torch.Tensor:
         """Uniforms [B, ..., L]; padding positions (per-record mode) are 0: callers mask them."""
-        return self._draw(lambda s, g: torch.rand(s, generator=g, dtype=torch.float32, device=device),
-                          shape, device)
+        return self._draw(lambda s, g: torch.rand(s, generator=g, dtype=torch.float32), shape, device)
+
+
+def _to(t: torch.Tensor, device) -> torch.Tensor:
+    return t if torch.device(device).type == "cpu" else t.to(device, non_blocking=True)
 
 
 def gaussian(x: torch.Tensor, std: float, noise: Noise) -> torch.Tensor:
