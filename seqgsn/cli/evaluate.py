@@ -47,6 +47,10 @@ def _timed(fn, *a, **kw):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--deterministic", is_flag=True, help="Noise-free (mean-field) chain.")
 @click.option("--threads", type=int)
+@click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
+              help="Where the chain runs (auto: CUDA if present, else CPU).")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
+              help="auto: bf16 only where the hardware runs it natively, else fp32.")
 @click.option("--decode", type=click.Choice(["argmax", "segment"]), default="argmax", show_default=True,
               help="8-state labels from the averaged marginals: per-residue argmax, or the best string "
                    "respecting DSSP minimal segment lengths (H>=4, G>=3, I>=5, E>=2).")
@@ -63,7 +67,8 @@ def _timed(fn, *a, **kw):
 @click.option("--max-chains", type=click.IntRange(min=1),
               help="Score a seeded random subset of this many chains (everything, not only the extras).")
 @handle_errors
-def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, deterministic, threads, decode,
+def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, deterministic, threads, device, precision,
+             decode,
              generative, n_samples, clamp_fractions, clamp_modes, compare_paths, max_chains):
     """Q8, Q3, SOV'99, per-class scores, confusion and calibration against reference labels.
 
@@ -83,7 +88,8 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
     from ..io.corpus import read_corpus
     from ..records import Prediction
 
-    model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads)
+    model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads, device=device,
+                       precision=precision)
     p, opts = parse_entry(data_path)
     refs = read_corpus(p, format=fmt, **opts)
     refs = select_chains(refs, max_chains, seed)
@@ -108,7 +114,8 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
     m["decode"] = decode
     m["max_chains"] = max_chains
     m["chain"] = {"steps": model.chain.steps, "burn_in": model.chain.burn_in,
-                  "noise": (not deterministic) and model.chain.noise, "seed": seed}
+                  "noise": (not deterministic) and model.chain.noise, "seed": seed,
+                  "device": str(model.device), "precision": model.precision}
     m["predict_seconds"] = round(secs, 2)
     m["profiles"] = {"chains_with_profiles": with_profiles, "used": model.uses_profiles}
     if clamp_fractions:
@@ -128,7 +135,7 @@ def evaluate(model_path, data_path, fmt, json_out, steps, burn_in, seed, determi
             name = str(cp)
             while name in models:
                 name += "'"
-            models[name] = load_model(cp, threads=threads)
+            models[name] = load_model(cp, threads=threads, device=device, precision=precision)
         m["calibration_compare"] = _timed(calibration_compare, models, refs, seed=seed)
     click.echo(format_report(m))
     extra = format_generative_report(m)
