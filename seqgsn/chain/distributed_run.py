@@ -21,7 +21,7 @@ import torch.distributed as tdist
 
 from ..errors import ConfigError, SeqGSNError
 from ..io.problems import ProblemReport
-from ..training.distributed import Dist
+from ..distributed import Dist
 from . import pipeline
 
 

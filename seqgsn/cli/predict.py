@@ -77,7 +77,7 @@ def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, erro
         raise click.UsageError("--resume needs an input file and -o OUT")
     if input != "-":
         FastaSource(input).close()     # fail on a missing/unreadable input before loading the model
-    from ..training import distributed   # torchrun: ranks share the chunks (seqgsn.chain.distributed_run)
+    from .. import distributed   # torchrun: ranks share the chunks (seqgsn.chain.distributed_run)
     dist, device = distributed.setup(device)
     try:
         distributed.share_threads(dist, threads)

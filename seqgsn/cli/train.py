@@ -36,13 +36,13 @@ def _logger(path: Path):
 def train(config_path, run_dir, resume_dir, seed, threads, device, precision):
     """Train a model (walkback GSN) from a config; writes config, metrics, checkpoints and model.pt.
 
-    Several processes or machines: launch with torchrun (see seqgsn.training.distributed); rank 0
+    Several processes or machines: launch with torchrun (see seqgsn.distributed); rank 0
     alone writes the run directory."""
     from dataclasses import replace
 
     from ..config import Config, load_config
     from ..devices import resolve_device
-    from ..training import distributed
+    from .. import distributed
     from ..training.run import run_training
 
     if resume_dir:

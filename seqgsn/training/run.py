@@ -7,14 +7,14 @@ from typing import Callable, Optional
 from ..data.batches import make_example
 from ..data.features import FeatureSpec
 from ..data.training_set import build_train_data
-from .distributed import Dist
+from ..distributed import Dist
 from .trainer import Trainer
 
 
 def run_training(cfg, run_dir, *, resume: bool = False, log: Callable = print, device: str = "cpu",
                  dist: Optional[Dist] = None) -> dict:
     """Build the data and train. device: a resolved device name; dist: this process's place in a
-    torchrun job (``seqgsn.training.distributed``; None = one process)."""
+    torchrun job (``seqgsn.distributed``; None = one process)."""
     run_dir = Path(run_dir)
     dist = dist or Dist()
     cache = Path(cfg.data.cache_dir) if cfg.data.cache_dir else run_dir.parent / ".cache"

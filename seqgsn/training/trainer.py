@@ -36,7 +36,7 @@ from ..model.checkpoint import read_dict, save_dict, save_model
 from ..model.gsn import ChainSettings, SeqGSN
 from ..model.noise import Noise
 from ..model.losses import label_nll, x_nll
-from .distributed import Dist, write_digest
+from ..distributed import Dist, write_digest
 
 
 # Settings that only shape the post-walkback stages, the prediction temperature (seqgsn.chain.temperature)
@@ -84,7 +84,7 @@ class Trainer:
         if train_cfg.threads:
             torch.set_num_threads(train_cfg.threads)
         torch.manual_seed(train_cfg.seed)
-        # device / precision / processes (seqgsn.devices, seqgsn.training.distributed): resolved at run time
+        # device / precision / processes (seqgsn.devices, seqgsn.distributed): resolved at run time
         self.device, self.dist = torch.device(device), dist or Dist()
         self.precision = resolve_precision(train_cfg.precision, self.device)
         self.model = SeqGSN(cfg.model).to(self.device)
@@ -165,7 +165,7 @@ class Trainer:
     def train_step(self, batch: Optional[dict], gen: torch.Generator, step: int, n_in_step: int = 1) -> dict:
         """One optimiser update, seeded from (seed, global batch index) so that resumed runs replay it
         exactly. Distributed: this rank's batch (None: none left in the epoch, zero gradient) and the
-        number of batches the step has over all ranks (``seqgsn.training.distributed``)."""
+        number of batches the step has over all ranks (``seqgsn.distributed``)."""
         train_cfg = self.cfg.train
         s = _step_seed(train_cfg.seed, step * self.dist.world + self.dist.rank)
         torch.manual_seed(s)
