@@ -24,6 +24,7 @@ from .chain.marginals import chain_marginals, chain_samples, chain_step_probs, c
 from .config import ChainConfig, Config
 from .data.batches import length_batches
 from .data.features import FeatureSpec, featurize
+from .devices import model_device, resolve_device, resolve_precision
 from .errors import ConfigError, LabelMismatchError
 from .model.checkpoint import load_model_file
 from .records import Prediction, Record
@@ -51,6 +52,16 @@ class Predictor:
         self.info = info or {}
         self.path = path
         self.spec = FeatureSpec(cfg.model.profile_dim)
+
+    @property
+    def device(self) -> torch.device:
+        """Where the model (and every tensor of its chain) lives."""
+        return model_device(self.model)
+
+    @property
+    def precision(self) -> str:
+        """The precision the chain runs at here: 'fp32' or 'bf16' (``load_model(precision=...)``)."""
+        return resolve_precision(self.chain.precision, self.device)
 
     @property
     def chain(self) -> ChainConfig:
@@ -104,7 +115,7 @@ class Predictor:
         for idx, batch, clamp in self._batches(records, clamps):
             prob = chain_marginals(self.model, batch, steps=steps, burn_in=burn_in, reveal=self.chain.reveal, groups=self.chain.groups,
                                    noisy=noisy, seed=seed, clamp=clamp, precision=self.chain.precision,
-                                   temperature=self.chain.temperature).numpy()
+                                   temperature=self.chain.temperature).numpy()   # [b, L, 8] float32
             for j, i in enumerate(idx):
                 r = records[i]
                 p = prob[j, :len(r.seq)].astype(np.float32)
@@ -182,13 +193,20 @@ class Predictor:
 
 
 def load_model(path=None, *, steps: Optional[int] = None, burn_in: Optional[int] = None,
-               threads: Optional[int] = None) -> Predictor:
-    """Load a model file (None = the bundled default). Chain settings can be overridden."""
+               threads: Optional[int] = None, device: Optional[str] = "auto",
+               precision: Optional[str] = "auto") -> Predictor:
+    """Load a model file (None = the bundled default). Chain settings can be overridden.
+
+    device: auto|cpu|cuda[:N]|mps (auto = CUDA if present); precision: auto|fp32|bf16 (auto = bf16
+    only where the device runs it natively). The file's recorded ``chain.precision`` is not used:
+    a model trained in bf16 runs fp32 on a CPU without bf16 (``seqgsn.devices``)."""
     if threads:
         torch.set_num_threads(int(threads))
+    dev = resolve_device(device)
     path = DEFAULT_MODEL if path is None else Path(path)
-    model, cfg, info = load_model_file(path)
-    ch = cfg.chain
+    model, cfg, info = load_model_file(path)            # weights read onto the CPU (map_location)
+    model.to(dev)
+    ch = replace(cfg.chain, precision=resolve_precision(precision, dev))
     if steps is not None:
         ch = replace(ch, steps=int(steps))
     if burn_in is not None:

@@ -81,7 +81,8 @@ class ChainConfig:
     groups: int = 2                              # then each step re-decides 1/groups of them
     noise: bool = True                           # False = mean-field (noise-free) chain
     batch_residues: int = 32768
-    precision: str = "fp32"                      # fp32 | bf16 (autocast; outputs stay float32)
+    precision: str = "auto"                      # auto | fp32 | bf16 (autocast; outputs stay float32);
+                                                 # auto = bf16 only where native (seqgsn.devices)
     sampler: str = "independent"                 # how `sample` draws each label state: independent
                                                  # per residue | crf (needs model.label_pairwise)
     match_iters: int = 8                         # crf: IPF steps pinning each residue's marginal to the
@@ -108,7 +109,8 @@ class TrainConfig:
     patience: int = 5
     seed: int = 0
     threads: int = 0                             # 0 = torch default
-    precision: str = "fp32"                      # fp32 | bf16 (CPU autocast; fast with AMX / AVX512-BF16)
+    precision: str = "auto"                      # auto | fp32 | bf16 (autocast; auto = bf16 only where the
+                                                 # hardware runs it natively: AVX512-BF16/AMX, CUDA sm80+)
     max_minutes: float = 0.0                     # 0 = no time budget
     pairwise_iters: int = 60                     # full-batch Adam steps fitting the CRF (label_pairwise)
     pairwise_lr: float = 0.05
@@ -230,8 +232,8 @@ def validate(cfg: Config, source: str = "<config>") -> None:
     if c.sampler == "crf" and not m.label_pairwise:
         raise ConfigError("chain.sampler: crf needs model.label_pairwise: true", file=source)
     for name, v in (("train.precision", t.precision), ("chain.precision", c.precision)):
-        if v not in ("fp32", "bf16"):
-            raise ConfigError(f"{name} must be fp32|bf16, got {v!r}", file=source)
+        if v not in ("auto", "fp32", "bf16"):
+            raise ConfigError(f"{name} must be auto|fp32|bf16, got {v!r}", file=source)
 
 
 def dump_config(cfg: Config) -> str:

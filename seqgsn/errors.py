@@ -64,3 +64,7 @@ class CheckpointError(SeqGSNError):
 class ToolNotFoundError(SeqGSNError):
     """An external tool (mmseqs, mkdssp, psiblast) or optional package (matplotlib) that a command needs
     is not installed."""
+
+
+class DeviceError(SeqGSNError):
+    """A device (or precision) that was asked for but is not available here, or a malformed name."""

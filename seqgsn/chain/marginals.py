@@ -11,24 +11,16 @@ drawn over its own length only, so its output does not depend on the rest of the
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable, Iterator, Optional
 
 import torch
 
 from ..config import ChainConfig
 from ..errors import ConfigError
+from ..devices import autocast, model_device, resolve_precision, state_dtype
 from ..model.gsn import ChainSettings, SeqGSN
 from ..model.noise import Noise, record_seed
-
-
-def _autocast(precision: str):
-    """bf16: convolutions in bfloat16; results stay float32."""
-    # about 1.8x faster x-pathway on CPUs with AMX (bf16 matrix units)
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
-
-
-def _state_dtype(precision: str):
-    return torch.bfloat16 if precision == "bf16" else None
 
 
 def batch_noise(batch: dict, seed: int) -> Noise:
@@ -47,9 +39,18 @@ def check_steps(steps: int, burn_in: int) -> None:
 
 
 def _run(model: SeqGSN, batch: dict, settings: ChainSettings, seed: int, clamp, precision: str):
-    with _autocast(precision):
-        return model.run_chain(batch["tokens"], batch["mask"], settings, batch_noise(batch, seed),
-                               profile=batch.get("profile"), clamp=clamp)
+    """The chain on the model's device; precision 'auto' resolved there (``seqgsn.devices``).
+
+    The noise is drawn on CPU generators (``batch_noise``) and moved: outputs do not depend on the device's RNG."""
+    dev = model_device(model)
+    prec = resolve_precision(precision, dev)
+    settings = replace(settings, state_dtype=state_dtype(prec))
+    noise = batch_noise(batch, seed)
+    on = {k: v.to(dev, non_blocking=True) for k, v in batch.items() if isinstance(v, torch.Tensor)}
+    if clamp is not None:
+        clamp = (clamp[0].to(dev), clamp[1].to(dev))
+    with autocast(dev, prec):
+        return model.run_chain(on["tokens"], on["mask"], settings, noise, profile=on.get("profile"), clamp=clamp)
 
 
 def _one_hot_clamps(probs: torch.Tensor, clamp) -> torch.Tensor:
@@ -62,30 +63,28 @@ def _one_hot_clamps(probs: torch.Tensor, clamp) -> torch.Tensor:
 
 @torch.inference_mode()
 def chain_marginals(model: SeqGSN, batch: dict, *, steps: int, burn_in: int, reveal: int = 1, groups: int = 2,
-                    noisy: bool = True, seed: int = 0, clamp=None, precision: str = "fp32",
+                    noisy: bool = True, seed: int = 0, clamp=None, precision: str = "auto",
                     temperature: float = 1.0) -> torch.Tensor:
     """-> prob8 [B, L, 8] float32 (module docstring); softmax(z_t / temperature) (``seqgsn.chain.temperature``)."""
     check_steps(steps, burn_in)
-    out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=noisy, final_state=False,
-                                           state_dtype=_state_dtype(precision)), seed, clamp, precision)
+    out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=noisy, final_state=False), seed, clamp, precision)
     probs = torch.stack([torch.softmax(lg.float() / temperature, -1) for lg in out.step_logits[burn_in:]])
     w = torch.stack(out.step_masked[burn_in:]).unsqueeze(-1).to(probs.dtype)     # [S, B, L, 1]
     n = w.sum(0)
     est = torch.where(n > 0, (probs * w).sum(0) / n.clamp_min(1), probs.mean(0))
-    return _one_hot_clamps(est, clamp)
+    return _one_hot_clamps(est.cpu(), clamp)                                      # [B, L, 8] on the CPU
 
 
 @torch.inference_mode()
 def chain_step_probs(model: SeqGSN, batch: dict, *, steps: int, reveal: int = 1, groups: int = 2, noisy: bool = True,
-                     seed: int = 0, clamp=None, precision: str = "fp32"):
+                     seed: int = 0, clamp=None, precision: str = "auto"):
     """-> (probs [steps, B, L, 8] float32, masked [steps, B, L] bool): every step's reconstruction
     distribution and which residues it re-decided. Same chain as ``chain_marginals`` with the same
     seed (a shorter chain is a prefix of a longer one)."""
     check_steps(steps, 0)
-    out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=noisy,
-                                           state_dtype=_state_dtype(precision)), seed, clamp, precision)
-    return (torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits]),
-            torch.stack(out.step_masked))
+    out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=noisy), seed, clamp, precision)
+    return (torch.stack([torch.softmax(lg.float(), -1) for lg in out.step_logits]).cpu(),
+            torch.stack(out.step_masked).cpu())
 
 
 def chain_step_log_probs(model: SeqGSN, batches: Iterable[dict], chain: ChainConfig,
@@ -100,7 +99,7 @@ def chain_step_log_probs(model: SeqGSN, batches: Iterable[dict], chain: ChainCon
 
 @torch.inference_mode()
 def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int = 1, reveal: int = 1, groups: int = 2,
-                  seed: int = 0, clamp=None, precision: str = "fp32", sampler: str = "independent",
+                  seed: int = 0, clamp=None, precision: str = "auto", sampler: str = "independent",
                   match_iters: int = 0, match_step: float = 0.3) -> torch.Tensor:
     """-> int labels [n, B, L]: the chain's label states. The first is the state after the reveal
     sweep (every residue decided once) and ``burn_in`` further steps, then one every ``thin`` steps;
@@ -110,9 +109,8 @@ def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int
     first = reveal - 1 + burn_in                       # index into out.samples (state after step t)
     steps = first + 1 + (n - 1) * thin
     out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=True, sampler=sampler,
-                                           match_iters=match_iters, match_step=match_step,
-                                           state_dtype=_state_dtype(precision)), seed, clamp, precision)
-    s = torch.stack([out.samples[first + i * thin] for i in range(n)])
+                                           match_iters=match_iters, match_step=match_step), seed, clamp, precision)
+    s = torch.stack([out.samples[first + i * thin] for i in range(n)]).cpu()
     if clamp is not None:
         known, lab = clamp
         s = torch.where(known.unsqueeze(0), lab.unsqueeze(0), s)

@@ -32,6 +32,14 @@ continues. The result equals an uninterrupted run with the same options. Without
 a progress file, ``resume`` starts from the beginning. Standard input/output
 cannot be resumed.
 
+Seeds: every record's chain is seeded from (``--seed``, the record itself) (``seqgsn.chain.marginals``), not
+from its chunk: a record's output is the same alone, in any order, with any chunk or batch size, and
+on any number of processes.
+
+Several processes (``torchrun ... -m seqgsn predict``, :mod:`seqgsn.chain.distributed_run`): every rank
+reads the input the same way; chunks go round robin to the ranks, one round of ``world`` chunks at a time;
+rank 0 gathers each round's predictions and writes them in input order (checkpointing after each round).
+
 Exit status (see ``seqgsn.cli.predict``): 0 = every record predicted; 3 = some
 records were skipped (listed in the report); 2 = stopped on an error.
 """
@@ -54,7 +62,7 @@ from ..io.problems import ProblemReport
 from ..progress import Progress
 from ..records import Prediction, Record
 from .streaming import PROGRESS_VERSION, DirOutput, ErrorsOutput, FileOutput, Item, Output, StreamOutput, \
-    check_resume, file_identity, file_sha, is_dir_target, iter_chunks
+    check_resume, file_identity, file_sha, is_dir_target, iter_chunks, iter_rounds
 
 DEFAULT_CHUNK_RESIDUES = 200_000
 SAMPLE_MIN_CHUNK = 131_072           # residues: four chain batches
@@ -135,6 +143,25 @@ def _model_id(predictor) -> Optional[str]:
     return None if p is None else str(Path(p).resolve())
 
 
+def predict_items(predictor, recs: List[Record], clamps, opts: RunOptions, report: ProblemReport,
+                  on_batch=None) -> list:
+    """One chunk's predictions (None where a record failed; its problem goes to ``report``)."""
+    if not recs:
+        return []
+    try:
+        preds = list(_predict_chunk(predictor, recs, clamps, opts, opts.seed, on_batch=on_batch))
+    except SeqGSNError:
+        preds = _one_by_one(predictor, recs, clamps, opts, opts.seed, report)
+    if len(preds) != len(recs):
+        raise SeqGSNError(f"predictor returned {len(preds)} predictions for {len(recs)} records")
+    return preds
+
+
+def _local(predictor, work: list, opts: RunOptions, report: ProblemReport, on_batch=None) -> list:
+    """Predict every chunk of a round in this process: [(items, recs, clamps)] -> [preds]."""
+    return [predict_items(predictor, recs, clamps, opts, report, on_batch) for _, recs, clamps in work]
+
+
 def _predict_chunk(predictor, recs: List[Record], clamps: Optional[Dict[str, str]], opts: RunOptions,
                    seed: int, on_batch=None) -> List[Prediction]:
     fn = predictor.sample if opts.mode == "sample" else predictor.predict
@@ -153,14 +180,19 @@ def _predict_chunk(predictor, recs: List[Record], clamps: Optional[Dict[str, str
 def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Optional[RunOptions] = None,
         clamp_file=None, errors_file=None, resume: bool = False, problems: Optional[ProblemReport] = None,
         stdout: Optional[IO[str]] = None, stderr: Optional[IO[str]] = None,
-        progress: Optional[bool] = None) -> RunResult:
+        progress: Optional[bool] = None, role=None) -> RunResult:
     """Predict (or sample) every record of ``source`` and write them to ``out``; see module doc.
 
     problems: report to fill (a fresh one otherwise; it is ``result.problems``).
     progress: on ``stderr`` (``seqgsn.progress``): None = a live line updated per chain batch when stderr
     is a terminal, periodic plain lines otherwise; True = the live line whatever stderr is; False = none.
+    role: this process's part in a multi-process run (``seqgsn.chain.distributed_run.Role``: ``exchange(work,
+    report)`` predicts a round of ``round_size`` chunks, only the ``writer`` writes files, ``barrier()``);
+    None = one process.
     Raises SeqGSNError for file-level problems, or the first bad record with on_error="fail".
     """
+    exchange = role.exchange if role else (lambda work, report: _local(predictor, work, opts, report))
+    round_size, writer = (role.round_size, role.writer) if role else (1, True)
     opts = opts or RunOptions()
     opts.validate()
     if opts.mode == "sample" and hasattr(predictor, "resolve_sampler"):
@@ -179,7 +211,13 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
                 raise ConfigError(f"the {what} would overwrite the input {source}")
     clamps_raw = read_clamp_file(clamp_file) if clamp_file is not None else None
 
-    if to_stdout:
+    if not writer:
+        output = Output()
+        progress_path = None if to_stdout or is_dir_target(str(out)) else \
+            Path(out).with_name(Path(out).name + ".progress.json")
+        if not to_stdout and is_dir_target(str(out)):
+            progress_path = Path(out) / ".seqgsn.progress.json"
+    elif to_stdout:
         output: Output = StreamOutput(stdout, opts)
         progress_path = None
     elif is_dir_target(str(out)):
@@ -188,7 +226,7 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
     else:
         output = FileOutput(Path(out), opts)
         progress_path = Path(out).with_name(Path(out).name + ".progress.json")
-    errors_out = ErrorsOutput(Path(errors_file)) if errors_file is not None else None
+    errors_out = ErrorsOutput(Path(errors_file)) if errors_file is not None and writer else None
 
     expect = None
     if progress_path is not None:
@@ -205,13 +243,22 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
         except (OSError, ValueError) as e:
             raise ConfigError(f"cannot resume: unreadable progress file ({e})", file=str(progress_path)) from None
         check_resume(state, expect, progress_path)
+        complete = not to_stdout and not is_dir_target(str(out)) and Path(out).exists() and \
+            not Path(str(out) + ".partial").exists()
+        if role:
+            role.barrier()          # every rank has read the same state before rank 0 changes any file
+        if complete and not writer:
+            return RunResult(records=state["records_done"], resumed_from=state["records_done"])
         if isinstance(output, FileOutput) and not output.pf.partial.exists() and output.pf.path.exists():
             # interrupted after the final rename: the output is complete
             progress_path.unlink()
             return RunResult(records=state["records_done"], written=state["written"], skipped=state["skipped"],
                              resumed_from=state["records_done"], output=output.name)
-    elif resume:
-        stderr.write(f"seqgsn: no interrupted run found for {out}; starting from the beginning\n")
+    else:
+        if role:
+            role.barrier()
+        if resume:
+            stderr.write(f"seqgsn: no interrupted run found for {out}; starting from the beginning\n")
 
     report = problems if problems is not None else ProblemReport(keep=1000)
     result = RunResult(output=None if to_stdout else str(out), problems=report)
@@ -268,38 +315,34 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
             result.skipped = report.n_errors
 
         resumed_res = read_res[0]
-        for chunk in iter_chunks(it, opts.effective_chunk()):
-            items = [record_item(x) for x in chunk]
-            recs = [x for x in items if isinstance(x, Record)]
-            read_res[0] += sum(len(r.seq) for r in recs)
+        for rnd in iter_rounds(iter_chunks(it, opts.effective_chunk()), round_size):
+            work = []
+            for chunk in rnd:
+                items = [record_item(x) for x in chunk]
+                recs = [x for x in items if isinstance(x, Record)]
+                read_res[0] += sum(len(r.seq) for r in recs)
+                clamps = {r.id: clamps_raw[r.id][0] for r in recs if clamps_raw and r.id in clamps_raw} or None
+                work.append((items, recs, clamps))
             src = reader.source
             size = src.size
             got = src.bytes_read() or size       # None: the source is closed, i.e. read to its end
             if size and got:        # estimated from the bytes read: residues per byte so far
-                bar.set_total(max(bar.n + sum(len(r.seq) for r in recs),
+                bar.set_total(max(bar.n + sum(len(r.seq) for _, recs, _ in work for r in recs),
                                   read_res[0] * size / got - resumed_res))
-            bar.set_postfix(f"{result.records + len(items):,} records")
-            clamps = {r.id: clamps_raw[r.id][0] for r in recs if clamps_raw and r.id in clamps_raw} or None
-            preds: List[Optional[Prediction]] = []
-            if recs:
-                seed = opts.seed   # per-record seeds come from (seed, record): not from the chunk
-                try:
-                    preds = list(_predict_chunk(predictor, recs, clamps, opts, seed, on_batch=bar.update))
-                except SeqGSNError:
-                    preds = _one_by_one(predictor, recs, clamps, opts, seed, report)
-                if len(preds) != len(recs):
-                    raise SeqGSNError(f"predictor returned {len(preds)} predictions for {len(recs)} records")
-            output.write([p for p in preds if p is not None])
-            last = items[-1]
-            result.records += len(items)
-            result.written += sum(p is not None for p in preds)
-            result.residues += sum(len(r.seq) for r, p in zip(recs, preds) if p is not None)
-            result.skipped = report.n_errors
-            chunk_index += 1
+            bar.set_postfix(f"{result.records + sum(len(items) for items, _, _ in work):,} records")
+            done_preds = exchange(work, report) if role else _local(predictor, work, opts, report, bar.update)
+            for (items, recs, _), preds in zip(work, done_preds):
+                output.write([p for p in preds if p is not None])
+                last = items[-1]
+                result.records += len(items)
+                result.written += sum(p is not None for p in preds)
+                result.residues += sum(len(r.seq) for r, p in zip(recs, preds) if p is not None)
+                result.skipped = report.n_errors
+                chunk_index += 1
             ckpt = output.sync()
             if errors_out is not None:
                 ckpt.update(errors_out.sync())
-            if progress_path is not None:
+            if progress_path is not None and writer:
                 ckpt.update(version=PROGRESS_VERSION, records_done=result.records, chunks_done=chunk_index,
                             written=result.written, skipped=result.skipped,
                             last_id=getattr(last, "id", getattr(last, "record", None)), **expect)
@@ -316,7 +359,7 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
         if errors_out is not None:
             errors_out.finish()
         output.finish()
-        if progress_path is not None and progress_path.exists():
+        if writer and progress_path is not None and progress_path.exists():
             progress_path.unlink()
         finished = True
     finally:
@@ -324,7 +367,7 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
         output.close()
         if errors_out is not None:
             errors_out.close()
-        if not finished:
+        if not finished and writer:
             _after_failure(output, errors_out, progress_path, result, stderr)
     result.skipped = report.n_errors
     result.seconds = time.monotonic() - t0

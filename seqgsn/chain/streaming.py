@@ -45,6 +45,18 @@ def iter_chunks(items: Iterable[Item], max_residues: int) -> Iterator[List[Item]
         yield cur
 
 
+def iter_rounds(chunks: Iterable[List[Item]], size: int) -> Iterator[List[List[Item]]]:
+    """Consecutive chunks, ``size`` at a time (one round of a multi-process run; 1 = chunk by chunk)."""
+    cur: List[List[Item]] = []
+    for c in chunks:
+        cur.append(c)
+        if len(cur) >= size:
+            yield cur
+            cur = []
+    if cur:
+        yield cur
+
+
 # -- outputs ------------------------------------------------------------------------------------
 class Output:
     name: Optional[str] = None

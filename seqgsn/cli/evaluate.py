@@ -49,6 +49,10 @@ def _timed(fn, *a, **kw):
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--deterministic", is_flag=True, help="Noise-free (mean-field) chain.")
 @click.option("--threads", type=int)
+@click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
+              help="Where the chain runs (auto: CUDA if present, else CPU).")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
+              help="auto: bf16 only where the hardware runs it natively, else fp32.")
 @click.option("--decode", type=click.Choice(["argmax", "segment"]), default="argmax", show_default=True,
               help="8-state labels from the averaged marginals: per-residue argmax, or the best string "
                    "respecting DSSP minimal segment lengths (H>=4, G>=3, I>=5, E>=2).")
@@ -70,8 +74,8 @@ def _timed(fn, *a, **kw):
 @QUIET
 @handle_errors
 def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, seed, deterministic, threads,
-             decode, generative, n_samples, clamp_fractions, clamp_modes, compare_paths, max_chains, residues_out,
-             quiet):
+             device, precision, decode, generative, n_samples, clamp_fractions, clamp_modes, compare_paths,
+             max_chains, residues_out, quiet):
     """Q8, Q3, SOV'99, per-class scores, confusion and calibration against reference labels.
 
     Optionally: segment decoding, the clamping experiment, sampling and chain diagnostics,
@@ -105,7 +109,8 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
     p, opts = parse_entry(data_path)
     if not p.exists():        # before loading the model; named as typed, not under the data root
         raise SeqGSNError("corpus not found", file=data_path.partition("?")[0])
-    model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads)
+    model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads, device=device,
+                       precision=precision)
     with ticker(f"evaluate: reading {data_path}", quiet=quiet):
         refs = read_corpus(p, format=fmt, **opts)
     refs = select_chains(refs, max_chains, seed)
@@ -131,7 +136,8 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
     m["decode"] = decode
     m["max_chains"] = max_chains
     m["chain"] = {"steps": model.chain.steps, "burn_in": model.chain.burn_in,
-                  "noise": (not deterministic) and model.chain.noise, "seed": seed}
+                  "noise": (not deterministic) and model.chain.noise, "seed": seed,
+                  "device": str(model.device), "precision": model.precision}
     m["predict_seconds"] = round(secs, 2)
     m["profiles"] = {"chains_with_profiles": with_profiles, "used": model.uses_profiles}
     if residues_out:
@@ -157,7 +163,7 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
             name = str(cp)
             while name in models:
                 name += "'"
-            models[name] = load_model(cp, threads=threads)
+            models[name] = load_model(cp, threads=threads, device=device, precision=precision)
         stage(f"calibration comparison with {len(compare_paths)} model(s)")
         m["calibration_compare"] = _timed(calibration_compare, models, refs, seed=seed)
     click.echo(format_report(m))

@@ -41,7 +41,14 @@ def _common(fn):
                      show_default=True, type=click.IntRange(min=1),
                      help="Residues read, predicted and written per chunk (bounds memory)."),
         click.option("--threads", default=None, type=click.IntRange(min=1),
-                     help="CPU threads for the model (default: torch's choice)."),
+                     help="CPU threads for the model (default: torch's choice; under torchrun: this "
+                          "process's share of the cores)."),
+        click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
+                     help="Where the chain runs (auto: CUDA if present, else CPU)."),
+        click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto",
+                     show_default=True,
+                     help="auto: bf16 only where the hardware runs it natively, else fp32 (the model "
+                          "file's own setting is not used). bf16 and fp32 may differ in the last digits."),
         QUIET,
     ]
     for o in reversed(opts):
@@ -49,9 +56,9 @@ def _common(fn):
     return fn
 
 
-def _load(model_path, threads):
+def _load(model_path, threads, device, precision):
     from ..api import load_model   # heavy (torch): only when a command runs
-    return load_model(model_path, threads=threads)
+    return load_model(model_path, threads=threads, device=device, precision=precision)
 
 
 def _finish(res, errors_file) -> None:
@@ -63,7 +70,7 @@ def _finish(res, errors_file) -> None:
 
 
 def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-         batch_residues, threads, quiet, fmt, **extra):
+          batch_residues, threads, quiet, device, precision, fmt, **extra):
     opts = pipeline.RunOptions(mode=mode, fmt=fmt, seed=seed, burn_in=burn_in, on_error=on_error,
                                chunk_residues=batch_residues, **extra)
     opts.validate()
@@ -71,16 +78,27 @@ def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, erro
         raise click.UsageError("--resume needs an input file and -o OUT")
     if input != "-":
         FastaSource(input).close()     # fail on a missing/unreadable input before loading the model
-    predictor = _load(model_path, threads)
+    from .. import distributed   # torchrun: ranks share the chunks (seqgsn.chain.distributed_run)
+    dist, device = distributed.setup(device)
     try:
-        res = pipeline.run(predictor, input, out=out, opts=opts, clamp_file=clamp_file,
-                           errors_file=errors_file, resume=resume, progress=False if quiet else None)
+        distributed.share_threads(dist, threads)
+        predictor = _load(model_path, threads, device, precision)
+        if dist.world > 1:
+            from ..chain.distributed_run import run as run_distributed
+            res = run_distributed(predictor, input, dist, out=out, opts=opts, clamp_file=clamp_file,
+                                  errors_file=errors_file, resume=resume)
+        else:
+            res = pipeline.run(predictor, input, out=out, opts=opts, clamp_file=clamp_file,
+                               errors_file=errors_file, resume=resume, progress=False if quiet else None)
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): silence the interpreter's final flush of stdout
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise
-    _finish(res, errors_file)
+    finally:
+        dist.close()
+    if dist.is_main:
+        _finish(res, errors_file)
 
 
 @main.command(epilog=_EPILOG)
@@ -91,14 +109,14 @@ def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, erro
               help="Chain steps (default: the model's).")
 @handle_errors
 def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-            batch_residues, threads, quiet, fmt, steps):
+             batch_residues, threads, quiet, device, precision, fmt, steps):
     """Predict 8/3-state secondary structure for every record of a FASTA file ('-' = stdin).
 
     Input may be gzip/bzip2/xz compressed; the FASTA policy (what is accepted,
     warned about or rejected) is in the README and in seqgsn.io.fasta.
     """
     _run("predict", input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-         batch_residues, threads, quiet, fmt, steps=steps)
+         batch_residues, threads, quiet, device, precision, fmt, steps=steps)
 
 
 @main.command(epilog=_EPILOG)
@@ -114,7 +132,7 @@ def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_
                    "per residue. Default: the model's.")
 @handle_errors
 def sample(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-           batch_residues, threads, quiet, n, thin, fmt, sampler):
+           batch_residues, threads, quiet, device, precision, n, thin, fmt, sampler):
     """Draw N 8-state label sequences per record from the model's chain."""
     _run("sample", input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-         batch_residues, threads, quiet, fmt, n=n, thin=thin, sampler=sampler)
+         batch_residues, threads, quiet, device, precision, fmt, n=n, thin=thin, sampler=sampler)

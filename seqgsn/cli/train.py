@@ -32,17 +32,25 @@ def _logger(path: Path, quiet: bool):
               help="Train on this corpus instead of the config's data.train (repeatable; any format "
                    "`seqgsn data stats` reads, see docs/formats.md). A path as typed, or under the data root.")
 @click.option("--seed", type=int, help="Override train.seed.")
-@click.option("--threads", type=int, help="Override train.threads.")
+@click.option("--threads", type=int, help="Override train.threads (per process).")
+@click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
+              help="Where to train (auto: CUDA if present, else CPU; under torchrun: cuda:LOCAL_RANK).")
+@click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default=None,
+              help="Override train.precision (auto: bf16 only where the hardware runs it natively).")
 @QUIET
 @handle_errors
-def train(config_path, run_dir, resume_dir, train_data, seed, threads, quiet):
+def train(config_path, run_dir, resume_dir, train_data, seed, threads, device, precision, quiet):
     """Train a model (walkback GSN) from a config; writes config, metrics, checkpoints and model.pt.
 
-    Prints where the model and the run folder are, and one summary (accuracies in percent).
+    Prints where the model and the run folder are, and one summary (accuracies in percent). Several
+    processes or machines: launch with torchrun (see seqgsn.distributed); rank 0 alone writes the run
+    directory.
     """
     from dataclasses import replace
 
+    from .. import distributed
     from ..config import Config, load_config
+    from ..devices import resolve_device
     from ..errors import SeqGSNError
     from ..training.run import run_training
     from ..training.summary import format_summary
@@ -73,12 +81,22 @@ def train(config_path, run_dir, resume_dir, train_data, seed, threads, quiet):
         cfg = replace(cfg, train=replace(cfg.train, seed=seed))
     if threads is not None:
         cfg = replace(cfg, train=replace(cfg.train, threads=threads))
-    run_dir.mkdir(parents=True, exist_ok=True)
-    log = _logger(run_dir / "log.txt", quiet)
-    log(f"[train] run folder {run_dir}" + (f", config {config_path}" if config_path else ""))
-    summary = run_training(cfg, run_dir, resume=bool(resume_dir), log=log, progress=not quiet)
-    _learning_curves(run_dir, log)
-    click.echo(format_summary(summary, run_dir))
+    if precision is not None:
+        cfg = replace(cfg, train=replace(cfg.train, precision=precision))
+    dist, device = distributed.setup(device)
+    try:
+        dev = resolve_device(device)
+        distributed.share_threads(dist, cfg.train.threads)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        log = _logger(run_dir / "log.txt", quiet) if dist.is_main else (lambda msg: None)
+        log(f"[train] run folder {run_dir}" + (f", config {config_path}" if config_path else ""))
+        summary = run_training(cfg, run_dir, resume=bool(resume_dir), log=log, progress=not quiet and dist.is_main,
+                               device=str(dev), dist=dist)
+    finally:
+        dist.close()
+    if dist.is_main:
+        _learning_curves(run_dir, log)
+        click.echo(format_summary(summary, run_dir))
 
 
 def _learning_curves(run_dir: Path, log) -> None:

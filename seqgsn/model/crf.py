@@ -135,7 +135,7 @@ def nll(u, trans, mask, y8, y3=None, groups=None, space: Optional[StateSpace] = 
 
 
 def _draw(logits, noise):                        # [B, S] -> [B] (Gumbel-max)
-    e = (-torch.log(noise.rows(tuple(logits.shape)).clamp_min(1e-10))).clamp_min(1e-10)
+    e = (-torch.log(noise.rows(tuple(logits.shape), logits.device).clamp_min(1e-10))).clamp_min(1e-10)
     return (logits - torch.log(e)).argmax(1)
 
 

@@ -100,7 +100,7 @@ class SeqGSN(nn.Module):
 
     def crf_transitions(self) -> torch.Tensor:
         """The CRF's state transition matrix [S, S] (``crf.StateSpace.transitions``)."""
-        return self.crf_space.transitions(self.pairwise.float(), self.early_exit.float())
+        return self.crf_space.transitions(self.pairwise.float().cpu(), self.early_exit.float().cpu())
 
     def crf_unary(self, logits, mask, match_iters: int = 0, match_step: float = 0.3, trans=None):
         """Chain-step logits [B, L, 8] -> CRF unary potentials [B, L, 8] (float32).
@@ -110,7 +110,7 @@ class SeqGSN(nn.Module):
         reconstruction distribution walkback trained, and T only couples neighbours.
         trans: ``crf_transitions()`` when the caller already has it."""
         if match_iters <= 0:
-            return logits.float() * self.unary_scale.float()
+            return logits.float() * self.unary_scale.float().to(logits.device)
         trans = self.crf_transitions() if trans is None else trans
         return crf.match_marginals(F.log_softmax(logits.float(), -1), trans, mask,
                                    match_iters, match_step, self.crf_space)
@@ -186,9 +186,12 @@ class SeqGSN(nn.Module):
         if not cs.noisy:
             return F.one_hot(logits.max(1).indices, N_LABELS).transpose(1, 2).to(logits.dtype)
         if cs.sampler == "crf":
-            u = self.crf_unary(logits.transpose(1, 2), mask, cs.match_iters, cs.match_step, trans)  # [B, L, 8]
+            # the CRF's sequential recursions run on the CPU whatever the model's device
+            dev, cpu = logits.device, torch.device("cpu")
+            u = self.crf_unary(logits.transpose(1, 2).to(cpu), mask.to(cpu), cs.match_iters, cs.match_step,
+                               trans)                                                           # [B, L, 8]
             if known_y is not None:   # the draw is conditioned on the known labels, not overwritten
-                u = torch.where(known.unsqueeze(-1) & (known_y.transpose(1, 2) == 0), crf.NEG, u)
-            idx = crf.sample(u, trans, mask, noise, self.crf_space)
+                u = torch.where((known.unsqueeze(-1) & (known_y.transpose(1, 2) == 0)).to(cpu), crf.NEG, u)
+            idx = crf.sample(u, trans, mask.to(cpu), noise, self.crf_space).to(dev)
             return F.one_hot(idx, N_LABELS).transpose(1, 2).to(logits.dtype)
         return sample_onehot(logits, noise)

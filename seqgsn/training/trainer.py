@@ -30,12 +30,14 @@ from ..chain.marginals import chain_marginals
 from ..chain.temperature import fit_temperature
 from ..config import Config, config_to_dict, dump_config
 from ..data.batches import Example, example_batches, iterate_batches, length_batches
+from ..devices import autocast, resolve_precision
 from ..errors import CheckpointError
 from ..io.atomic import atomic_write
 from ..model.checkpoint import read_dict, save_dict, save_model
 from ..model.gsn import ChainSettings, SeqGSN
 from ..model.noise import Noise
 from ..model.losses import label_nll, x_nll
+from ..distributed import Dist, write_digest
 from ..progress import Progress, fmt_seconds
 from .summary import epoch_line, pct
 
@@ -75,7 +77,8 @@ def _step_seed(seed: int, step: int) -> int:
 class Trainer:
     def __init__(self, cfg: Config, run_dir, train: List[Example], val: List[Example],
                  unlabeled: Optional[List[Example]] = None, meta: Optional[dict] = None,
-                 log: Callable[[str], None] = print, progress: bool = False):
+                 log: Callable[[str], None] = print, progress: bool = False, device: str = "cpu",
+                 dist: Optional[Dist] = None):
         self.cfg, self.run_dir = cfg, Path(run_dir)
         self.train_ex, self.val_ex = train, val
         self.unl_ex = unlabeled or []
@@ -86,17 +89,21 @@ class Trainer:
         if train_cfg.threads:
             torch.set_num_threads(train_cfg.threads)
         torch.manual_seed(train_cfg.seed)
-        self.model = SeqGSN(cfg.model)
+        # device / precision / processes (seqgsn.devices, seqgsn.distributed): resolved at run time
+        self.device, self.dist = torch.device(device), dist or Dist()
+        self.precision = resolve_precision(train_cfg.precision, self.device)
+        self.model = SeqGSN(cfg.model).to(self.device)
+        self.dist.broadcast_params(self.model)
         # the CRF's parameters are fitted after walkback (seqgsn.chain.crf_fit), not by it
         structured = {id(p) for p in self.model.structured_params()}
-        self.opt = torch.optim.AdamW([p for p in self.model.parameters() if id(p) not in structured],
-                                     lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
+        self.trained = [p for p in self.model.parameters() if id(p) not in structured]
+        self.opt = torch.optim.AdamW(self.trained, lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
         self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
         self.best, self.best_epoch, self.history, self.elapsed = -1.0, -1, [], 0.0
         self.bad_epochs = 0
         n_batches = len(length_batches([min(len(e), cfg.data.max_train_len) for e in self.all_examples()],
                                        train_cfg.batch_residues))
-        self.total_steps = max(1, n_batches * train_cfg.epochs)
+        self.total_steps = max(1, self.dist.steps(n_batches) * train_cfg.epochs)
 
     def all_examples(self):
         return self.train_ex + self.unl_ex
@@ -113,21 +120,26 @@ class Trainer:
     def loss(self, batch: dict, gen: torch.Generator):
         """Walkback cost of one batch (``seqgsn.model.gsn`` module docstring) -> (total, dict of parts)."""
         model_cfg, train_cfg = self.cfg.model, self.cfg.train
+        dev = self.device
+        batch = {k: v.to(dev, non_blocking=True) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
         tokens, mask, y8, y3 = batch["tokens"], batch["mask"], batch["y8"], batch["y3"]
         B, L = tokens.shape
+
+        def rand(*shape):          # drawn on the CPU generator, then moved: same draws on every device
+            return torch.rand(*shape, generator=gen).to(dev)
         hybrid = train_cfg.hybrid_lambda < 1.0 and model_cfg.x_corruption_p > 0
         x_where = None
         tok_in = tokens
         if hybrid:
-            x_where = (torch.rand(B, L, generator=gen) < model_cfg.x_corruption_p) & mask
+            x_where = (rand(B, L) < model_cfg.x_corruption_p) & mask
             tok_in = torch.where(x_where, torch.full_like(tokens, MASK), tokens)
         # Clamped chains: a random fraction of some chains' 8-state labels is held fixed at every
         # step (never masked, reset after every draw), as ``predict --clamp`` does; they carry no cost.
         clamp, weight = None, mask.float()
         if train_cfg.clamp_train_p > 0:
-            chosen = torch.rand(B, 1, generator=gen) < train_cfg.clamp_train_p
-            frac = torch.rand(B, 1, generator=gen) * train_cfg.clamp_train_max
-            known = (torch.rand(B, L, generator=gen) < frac) & chosen & (y8 >= 0)
+            chosen = rand(B, 1) < train_cfg.clamp_train_p
+            frac = rand(B, 1) * train_cfg.clamp_train_max
+            known = (rand(B, L) < frac) & chosen & (y8 >= 0)
             if known.any():
                 clamp = (known, y8)
                 weight = weight * (~known)
@@ -140,14 +152,14 @@ class Trainer:
         # Each step is scored on the residues it hid (Bengio et al. 2013, Sec. 3.1: under masking
         # corruption the reconstruction of a shown residue is the identity; training it to copy would
         # spend the label pathway on copying instead of reading the context).
-        sup = torch.zeros(())
+        sup = torch.zeros((), device=dev)
         for w, lg, hidden in zip(ws, out.step_logits, out.step_masked):
             s, n = label_nll(lg, y8, y3, weight * hidden)
             sup = sup + w * s / n.clamp_min(1)
         parts = {"sup": sup.item()}
         total = sup
         if hybrid:
-            uns = torch.zeros(())
+            uns = torch.zeros((), device=dev)
             for w, xl in zip(ws, out.x_logits):
                 s, n = x_nll(xl, tokens, x_where)
                 uns = uns + w * s / n.clamp_min(1)
@@ -155,20 +167,25 @@ class Trainer:
             parts["unsup"] = uns.item()
         return total, parts
 
-    def train_step(self, batch: dict, gen: torch.Generator, step: int) -> dict:
-        """One optimiser update, seeded from (seed, step) so that resumed runs replay it exactly."""
+    def train_step(self, batch: Optional[dict], gen: torch.Generator, step: int, n_in_step: int = 1) -> dict:
+        """One optimiser update, seeded from (seed, global batch index) so that resumed runs replay it
+        exactly. Distributed: this rank's batch (None: none left in the epoch, zero gradient) and the
+        number of batches the step has over all ranks (``seqgsn.distributed``)."""
         train_cfg = self.cfg.train
-        s = _step_seed(train_cfg.seed, step)
+        s = _step_seed(train_cfg.seed, step * self.dist.world + self.dist.rank)
         torch.manual_seed(s)
         gen.manual_seed(s + 1)
         for g in self.opt.param_groups:
             g["lr"] = self.lr_at(step)
-        # bf16 autocast: convolutions run in bfloat16 (AMX on recent Xeons), weights and the
-        # optimiser stay float32, losses are computed in float32 (autocast's policy for log_softmax).
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=train_cfg.precision == "bf16"):
-            loss, parts = self.loss(batch, gen)
         self.opt.zero_grad(set_to_none=True)
-        loss.backward()
+        parts = {"sup": float("nan")}
+        if batch is not None:
+            # bf16 autocast: convolutions run in bfloat16, weights and the optimiser stay float32,
+            # losses are computed in float32 (autocast's policy for log_softmax).
+            with autocast(self.device, self.precision):
+                loss, parts = self.loss(batch, gen)
+            loss.backward()
+        self.dist.sync_grads(self.trained, n_in_step)
         if train_cfg.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), train_cfg.grad_clip)
         self.opt.step()
@@ -182,7 +199,8 @@ class Trainer:
         self.model.eval()
         ch = self.cfg.chain
         c8 = c3 = n8 = n3 = 0
-        for bi, batch in enumerate(example_batches(self.val_ex, ch.batch_residues)):
+        # each rank scores every world-th batch; counts are summed (per-record seeds: same as one process)
+        for batch in self.dist.shard(list(example_batches(self.val_ex, ch.batch_residues))):
             p = chain_marginals(self.model, batch, steps=ch.steps, burn_in=ch.burn_in, reveal=ch.reveal, groups=ch.groups,
                                 noisy=ch.noise, seed=1000, precision=ch.precision)
             pred8 = p.argmax(-1)
@@ -194,6 +212,7 @@ class Trainer:
             c3 += int(((pred3 == y3) & (y3 >= 0)).sum())
             n3 += int((y3 >= 0).sum())
         self.model.train()
+        c8, n8, c3, n3 = self.dist.sum_ints([c8, n8, c3, n3], self.device)
         return {"val_q8": c8 / max(n8, 1), "val_q3": c3 / max(n3, 1), "val_residues8": n8, "val_residues3": n3}
 
     # ------------------------------------------------------------------ state
@@ -205,7 +224,8 @@ class Trainer:
                 "history": json.dumps(self.history), "elapsed": self.elapsed}
 
     def save_state(self):
-        save_dict(self.run_dir / "state.pt", self.state_dict())
+        if self.dist.is_main:
+            save_dict(self.run_dir / "state.pt", self.state_dict())
 
     def load_state(self):
         d = read_dict(self.run_dir / "state.pt")
@@ -275,8 +295,11 @@ class Trainer:
     def fit(self, resume: bool = False) -> dict:
         train_cfg = self.cfg.train
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        with atomic_write(self.run_dir / "config.yaml") as fh:
-            fh.write(dump_config(self.cfg))
+        if self.dist.is_main:
+            with atomic_write(self.run_dir / "config.yaml") as fh:
+                fh.write(dump_config(self.cfg))
+        self.meta = {**self.meta, "trained_with": {"device": str(self.device), "precision": self.precision,
+                                                   "processes": self.dist.world}}
         if resume:
             self.load_state()
             self.log(f"[train] resumed at epoch {self.epoch} step {self.step_in_epoch} "
@@ -284,18 +307,22 @@ class Trainer:
         self.model.train()
         gen = torch.Generator()
         start = time.time() - self.elapsed
-        stop_reason = "epochs"
         # live line on a terminal only: elsewhere the "[train] ... ETA" log lines are the periodic report
         bar = Progress("train", self.total_steps, "steps", initial=self.global_step,
-                       quiet=not self.progress or not getattr(sys.stderr, "isatty", lambda: False)())
+                       quiet=not self.progress or not self.dist.is_main
+                       or not getattr(sys.stderr, "isatty", lambda: False)())
         try:
             stop_reason = self._epochs(train_cfg, gen, start, bar)
         finally:
             bar.close()
+        write_digest(self.dist, self.model)
         best_row = next((r for r in self.history if r.get("epoch") == self.best_epoch), {})
         summary = {"best_epoch": self.best_epoch, "best_val_q8": self.best, "epochs_run": self.epoch,
                    "global_step": self.global_step, "minutes": round(self.elapsed / 60, 2), "stop": stop_reason,
                    "best_metrics": best_row}
+        self.dist.barrier()
+        if not self.dist.is_main:                  # the post-walkback stages run on rank 0 alone
+            return summary
         have_model = (self.run_dir / "model.pt").exists()
         if self.cfg.train.calibrate and have_model:
             summary["calibration"] = self.fit_calibration()
@@ -319,55 +346,63 @@ class Trainer:
             batches = list(iterate_batches(self.all_examples(), train_cfg.batch_residues,
                                            self.cfg.data.max_train_len, rng))
             tick, res_count, run_loss = time.time(), 0, []
-            for bi in range(self.step_in_epoch, len(batches)):
-                batch = batches[bi]
-                parts = self.train_step(batch, gen, self.global_step)
+            n_steps = self.dist.steps(len(batches))       # one batch per rank per step (distributed.py)
+            for si in range(self.step_in_epoch, n_steps):
+                bi = self.dist.batch_index(si)
+                batch = batches[bi] if bi < len(batches) else None
+                parts = self.train_step(batch, gen, self.global_step, self.dist.batches_in_step(si, len(batches)))
                 self.global_step += 1
-                self.step_in_epoch = bi + 1
-                res_count += int(batch["mask"].sum())
-                run_loss.append(parts["sup"])
+                self.step_in_epoch = si + 1
+                if batch is not None:
+                    res_count += int(batch["mask"].sum())
+                    run_loss.append(parts["sup"])
                 bar.set_postfix(f"epoch {self.epoch + 1}/{train_cfg.epochs}, loss {parts['sup']:.3f}")
                 bar.update(1)
                 if train_cfg.log_every and self.global_step % train_cfg.log_every == 0:
                     rate = res_count / max(time.time() - tick, 1e-9)
                     eta = (self.total_steps - self.global_step) * (time.time() - bar.t0) / max(bar.n - bar.n0, 1)
-                    self.log(f"[train] epoch {self.epoch + 1}/{train_cfg.epochs} step {bi + 1}/{len(batches)} "
+                    self.log(f"[train] epoch {self.epoch + 1}/{train_cfg.epochs} step {si + 1}/{n_steps} "
                              f"loss {np.mean(run_loss[-train_cfg.log_every:]):.4f} "
                              + " ".join(f"{k} {v:.4f}" for k, v in parts.items())
                              + f" lr {self.lr_at(self.global_step):.2e} {rate:,.0f} res/s, walkback ETA "
-                             + fmt_seconds(eta))
+                             + fmt_seconds(eta)
+                             + (f" (rank 0 of {self.dist.world})" if self.dist.world > 1 else ""))
                 if train_cfg.checkpoint_every and self.global_step % train_cfg.checkpoint_every == 0:
                     self.elapsed = time.time() - start
                     self.save_state()
-                if train_cfg.max_minutes and time.time() - start > 60 * train_cfg.max_minutes:
+                if train_cfg.max_minutes and self.dist.any(time.time() - start > 60 * train_cfg.max_minutes):
                     stop_reason = "time budget"
                     break
-            if stop_reason == "time budget" and self.step_in_epoch < len(batches):
+            if stop_reason == "time budget" and self.step_in_epoch < n_steps:
                 self.elapsed = time.time() - start
                 self.save_state()
                 break
             self.epoch += 1
             self.step_in_epoch = 0
             self.elapsed = time.time() - start
-            row = {"epoch": self.epoch, "global_step": self.global_step, "train_loss": float(np.mean(run_loss)),
-                   "minutes": round(self.elapsed / 60, 2), "train_res_per_s": res_count / max(time.time() - tick, 1e-9)}
+            loss_sum, n_loss = self.dist.sum_floats([float(np.sum(run_loss)), float(len(run_loss))], self.device)
+            res_all = self.dist.sum_ints([res_count], self.device)[0]
+            row = {"epoch": self.epoch, "global_step": self.global_step, "train_loss": loss_sum / max(n_loss, 1),
+                   "minutes": round(self.elapsed / 60, 2), "train_res_per_s": res_all / max(time.time() - tick, 1e-9)}
             row.update(self.validate())
             self.history.append(row)
-            with open(self.run_dir / "metrics.jsonl", "a") as fh:
-                fh.write(json.dumps(row) + "\n")
+            if self.dist.is_main:
+                with open(self.run_dir / "metrics.jsonl", "a") as fh:
+                    fh.write(json.dumps(row) + "\n")
             self.log(epoch_line(row, train_cfg.epochs))
             score = row.get("val_q8", -row["train_loss"])
             if score > self.best:
                 self.best, self.best_epoch, self.bad_epochs = score, self.epoch, 0
-                save_model(self.run_dir / "model.pt", self.model, self.cfg,
-                           metrics={k: v for k, v in row.items()}, meta=self.meta)
+                if self.dist.is_main:
+                    save_model(self.run_dir / "model.pt", self.model, self.cfg,
+                               metrics={k: v for k, v in row.items()}, meta=self.meta)
             else:
                 self.bad_epochs += 1
             self.save_state()
             if train_cfg.patience and self.bad_epochs >= train_cfg.patience:
                 stop_reason = "early stopping"
                 break
-            if train_cfg.max_minutes and self.elapsed > 60 * train_cfg.max_minutes:
+            if train_cfg.max_minutes and self.dist.any(self.elapsed > 60 * train_cfg.max_minutes):
                 stop_reason = "time budget"
                 break
         return stop_reason

@@ -176,7 +176,7 @@ def test_resume_through_cli(tmp_path, tiny_model_file, monkeypatch):
             return self.inner.predict(*a, **k)
 
     real = load_model(tiny_model_file)
-    monkeypatch.setattr(cp, "_load", lambda path, threads: Dying(real, 3))
+    monkeypatch.setattr(cp, "_load", lambda path, threads, *device_precision: Dying(real, 3))
     out = tmp_path / "out.tsv"
     r = CliRunner().invoke(main, [str(a) for a in args] + ["-o", str(out)])
     assert r.exit_code != 0 and not out.exists() and (tmp_path / "out.tsv.partial").exists()
