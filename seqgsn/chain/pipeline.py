@@ -45,7 +45,6 @@ records were skipped (listed in the report); 2 = stopped on an error.
 """
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import sys
@@ -61,6 +60,7 @@ from ..io.formats import FORMATS, SAMPLE_FORMATS
 from ..io.problems import ProblemReport
 from ..progress import Progress
 from ..records import Prediction, Record
+from .chunk_predict import _local, predict_items  # noqa: F401  (predict_items: distributed_run)
 from .streaming import PROGRESS_VERSION, DirOutput, ErrorsOutput, FileOutput, Item, Output, StreamOutput, \
     check_resume, file_identity, file_sha, is_dir_target, iter_chunks, iter_rounds
 
@@ -141,40 +141,6 @@ class RunResult:
 def _model_id(predictor) -> Optional[str]:
     p = getattr(predictor, "path", None)
     return None if p is None else str(Path(p).resolve())
-
-
-def predict_items(predictor, recs: List[Record], clamps, opts: RunOptions, report: ProblemReport,
-                  on_batch=None) -> list:
-    """One chunk's predictions (None where a record failed; its problem goes to ``report``)."""
-    if not recs:
-        return []
-    try:
-        preds = list(_predict_chunk(predictor, recs, clamps, opts, opts.seed, on_batch=on_batch))
-    except SeqGSNError:
-        preds = _one_by_one(predictor, recs, clamps, opts, opts.seed, report)
-    if len(preds) != len(recs):
-        raise SeqGSNError(f"predictor returned {len(preds)} predictions for {len(recs)} records")
-    return preds
-
-
-def _local(predictor, work: list, opts: RunOptions, report: ProblemReport, on_batch=None) -> list:
-    """Predict every chunk of a round in this process: [(items, recs, clamps)] -> [preds]."""
-    return [predict_items(predictor, recs, clamps, opts, report, on_batch) for _, recs, clamps in work]
-
-
-def _predict_chunk(predictor, recs: List[Record], clamps: Optional[Dict[str, str]], opts: RunOptions,
-                   seed: int, on_batch=None) -> List[Prediction]:
-    fn = predictor.sample if opts.mode == "sample" else predictor.predict
-    kw = {}
-    if on_batch is not None and "on_batch" in inspect.signature(fn).parameters:
-        kw["on_batch"] = on_batch        # per chain batch progress (a stand-in predictor may not offer it)
-    if opts.mode == "sample":
-        if clamps:
-            kw["clamps"] = clamps
-        if opts.sampler:
-            kw["sampler"] = opts.sampler
-        return fn(recs, n=opts.n, burn_in=opts.burn_in, thin=opts.thin, seed=seed, **kw)
-    return fn(recs, clamps=clamps or None, steps=opts.steps, burn_in=opts.burn_in, seed=seed, **kw)
 
 
 def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Optional[RunOptions] = None,
@@ -372,25 +338,6 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
     result.skipped = report.n_errors
     result.seconds = time.monotonic() - t0
     return result
-
-
-def _one_by_one(predictor, recs, clamps, opts, seed, report) -> List[Optional[Prediction]]:
-    """A chunk failed with a typed error: isolate the record(s) responsible, keep the others."""
-    out: List[Optional[Prediction]] = []
-    for r in recs:
-        c = {r.id: clamps[r.id]} if clamps and r.id in clamps else None
-        try:
-            out.append(_predict_chunk(predictor, [r], c, opts, seed)[0])
-        except SeqGSNError as e:
-            if e.record is None:
-                e.record = r.id
-            if e.file is None:
-                e.file = r.source
-            report.add_error(e, index=r.index, code="predict_failed")
-            if opts.on_error == "fail":
-                raise
-            out.append(None)
-    return out
 
 
 def _after_failure(output, errors_out, progress_path, result, stderr) -> None:
