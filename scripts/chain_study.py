@@ -13,7 +13,7 @@ paired chain-bootstrap 95% CIs (2,000 draws, seeded; residues of one chain move 
    truth, and how often the per-position majority of the samples equals ``predict``'s ss8.
 4. clamping through the chain: free-residue Q8 gain with 25% of evaluated residues clamped at random,
    and with contiguous 5-15-residue segments covering about 25%.
-Only evaluated residues count (``eval_mask``). Prints; asserts nothing.
+Only evaluated residues count (``eval_mask``). The bootstrap is ``scripts/paired_q8.py``'s. Prints; asserts nothing.
 """
 from __future__ import annotations
 
@@ -29,14 +29,7 @@ from seqgsn.io.corpus import read_corpus
 from seqgsn.evaluation import evaluate, majority_vote, segments, wasserstein1
 from seqgsn.records import Prediction
 
-
-def ci(num_a, num_b, den, draws: int, seed: int) -> tuple:
-    """Paired chain bootstrap of sum(num_a - num_b) / sum(den) -> (diff, lo, hi) in points."""
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(den), (draws, len(den)))
-    boots = (num_a[idx].sum(1) - num_b[idx].sum(1)) / den[idx].sum(1)
-    lo, hi = np.percentile(boots, [2.5, 97.5])
-    return 100 * (num_a.sum() - num_b.sum()) / den.sum(), 100 * lo, 100 * hi
+from paired_q8 import paired_ci as ci   # scripts/ is on sys.path when run as a script
 
 
 def per_chain(refs, preds) -> dict:
