@@ -74,6 +74,21 @@ def save_figure(fig, path, *, dpi: int = 150) -> Path:
     return path
 
 
+HEAD_H, LEGEND_H = 0.72, 0.42      # inches above the rows: title lines, then the legend
+
+
+def _row_grid(parts, n_rows: int, span: int, extra_w: float, left: float):
+    """A figure of ``n_rows`` wrapped rows, each a stack of ``parts`` [(name, inches)], under the title
+    and legend -> (figure, gridspec with one cell per part per row, width, height) in inches."""
+    width = min(20.0, max(8.0, extra_w + 0.125 * span))
+    height = HEAD_H + LEGEND_H + sum(h for _, h in parts) * n_rows
+    fig = new_figure(width, height)
+    gs = fig.add_gridspec(len(parts) * n_rows, 1, height_ratios=[h for _ in range(n_rows) for _, h in parts],
+                          left=left / width, right=1 - 0.3 / width, top=1 - (HEAD_H + LEGEND_H) / height,
+                          bottom=0.0, hspace=0.0)
+    return fig, gs, width, height
+
+
 def row_starts(length: int, per_row: int) -> List[int]:
     """0-based first residue of each wrapped row (at least one row)."""
     if per_row < 1:
@@ -230,14 +245,8 @@ def prediction_figure(rec: dict, *, per_row: int = 100, title: Optional[str] = N
     if prob is not None:
         parts += [("conf", 0.42), ("sep", 0.06), ("prob", 0.85)]
     parts.append(("gap", 0.42))
-    row_h = sum(h for _, h in parts)
-    head_h, legend_h = 0.72, 0.42
-    width = min(20.0, max(8.0, 1.4 + 0.125 * span))
-    height = head_h + legend_h + row_h * len(starts)
-    fig = new_figure(width, height)
-    gs = fig.add_gridspec(len(parts) * len(starts), 1, height_ratios=[h for _ in starts for _, h in parts],
-                          left=0.9 / width, right=1 - 0.3 / width, top=1 - (head_h + legend_h) / height,
-                          bottom=0.0, hspace=0.0)
+    head_h = HEAD_H
+    fig, gs, width, height = _row_grid(parts, len(starts), span, extra_w=1.4, left=0.9)
     extra = [f"{L} residues"]
     if prob is not None:
         extra.append(f"mean confidence {prob.max(1).mean():.2f}")
@@ -340,14 +349,8 @@ def samples_figure(rec: dict, *, per_row: int = 100, max_samples: int = 100):
     top_h = 0.2 * len(top)
     raster_h = min(3.0, max(0.8, 0.06 * n))
     parts = [("agree", 0.42), ("top", top_h), ("sep", 0.08), ("raster", raster_h), ("gap", 0.5)]
-    row_h = sum(h for _, h in parts)
-    head_h, legend_h = 0.72, 0.42
-    width = min(20.0, max(8.0, 1.6 + 0.125 * span))
-    height = head_h + legend_h + row_h * len(starts)
-    fig = new_figure(width, height)
-    gs = fig.add_gridspec(len(parts) * len(starts), 1, height_ratios=[h for _ in starts for _, h in parts],
-                          left=1.1 / width, right=1 - 0.3 / width, top=1 - (head_h + legend_h) / height,
-                          bottom=0.0, hspace=0.0)
+    head_h = HEAD_H
+    fig, gs, width, height = _row_grid(parts, len(starts), span, extra_w=1.6, left=1.1)
     _title(fig, rec, f"{L} residues  ·  {len(rec['samples'])} samples"
            + (f" (first {n} shown)" if n < len(rec["samples"]) else "")
            + f"  ·  mean agreement with the consensus {agree.mean():.2f}", 1 - 0.1 / height)
