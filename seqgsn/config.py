@@ -61,6 +61,8 @@ class ModelConfig:
     hidden: tuple = (64, 64)                     # h1..hL channels (L >= 1; >= 2 is a deep GSN)
     hidden_kernel: int = 5
     label_kernel: int = 9                        # y <-> h1 convolution width (label context +-8)
+    label_layers: int = 0                        # > 0: also a non-linear label-context encoder of this many
+                                                 # convolutions (width label_kernel) into h1 (transition.py)
     noise_pre: float = 0.1                       # Gaussian std before the hidden non-linearity
     noise_post: float = 0.1                      # ... and after it
     x_corruption_p: float = 0.0                  # hybrid: residues masked in x (then reconstructed)
@@ -101,6 +103,11 @@ class TrainConfig:
     mask_all_p: float = 0.3                      # walkback starts from the true labels masked at a rate
                                                  # r ~ U(0,1); this fraction of chains starts all-masked
     hybrid_lambda: float = 1.0                   # lambda * sup(y) + (1 - lambda) * unsup(x)
+    x_walkback: bool = False                     # hybrid: x walked with the labels (re-masked each step at
+                                                 # model.x_corruption_p, reconstructed, fed back; Zoehrer &
+                                                 # Pernkopf 2014) instead of masked once per update
+    x_term: bool = True                          # False: x masked at model.x_corruption_p but never
+                                                 # reconstructed or scored (control: input masking alone)
     epochs: int = 20
     lr: float = 2e-3
     weight_decay: float = 1e-2
@@ -112,6 +119,9 @@ class TrainConfig:
     precision: str = "auto"                      # auto | fp32 | bf16 (autocast; auto = bf16 only where the
                                                  # hardware runs it natively: AVX512-BF16/AMX, CUDA sm80+)
     max_minutes: float = 0.0                     # 0 = no time budget
+    max_steps: int = 0                           # 0 = none; else a compute budget in optimiser steps: the
+                                                 # LR schedule ends there and the last (partial) epoch is
+                                                 # validated. Unlike max_minutes it does not depend on load
     pairwise_iters: int = 60                     # full-batch Adam steps fitting the CRF (label_pairwise)
     pairwise_lr: float = 0.05
     pairwise_matched_iters: int = 20             # then: ML of T under marginal matching (chain.match_*)
@@ -203,6 +213,8 @@ def validate(cfg: Config, source: str = "<config>") -> None:
         raise ConfigError("model.backbone_dilations needs one entry per backbone layer", file=source)
     if not m.hidden:
         raise ConfigError("model.hidden needs at least one layer", file=source)
+    if m.label_layers < 0:
+        raise ConfigError(f"model.label_layers must be >= 0, got {m.label_layers}", file=source)
     for k in (m.backbone_kernel, m.hidden_kernel, m.label_kernel):
         if k % 2 == 0:
             raise ConfigError(f"kernel widths must be odd (got {k})", file=source)
@@ -216,6 +228,10 @@ def validate(cfg: Config, source: str = "<config>") -> None:
         raise ConfigError("data.dedupe_identity and data.dedupe_coverage must be in (0, 1]", file=source)
     if not 0.0 <= t.hybrid_lambda <= 1.0:
         raise ConfigError("train.hybrid_lambda must be in [0, 1]", file=source)
+    t = cfg.train
+    if t.x_walkback and not (t.x_term and t.hybrid_lambda < 1 and cfg.model.x_corruption_p > 0):
+        raise ConfigError("train.x_walkback needs the hybrid x-term (train.hybrid_lambda < 1, train.x_term, "
+                          "model.x_corruption_p > 0)", file=source)
     if t.walkback < 1 or c.steps < 1 or not 0 <= c.burn_in < c.steps:
         raise ConfigError("need train.walkback >= 1, chain.steps >= 1 and 0 <= chain.burn_in < chain.steps",
                           file=source)

@@ -25,8 +25,13 @@ before it), then sweeps of ``groups`` steps that each hide and redraw one group 
 (blocked Gibbs-style scan). ``step_masked`` says which residues each step decided: the marginal
 estimator (``seqgsn.chain.marginals``) averages a residue's reconstruction distribution over those steps.
 
-Hybrid (Zoehrer & Pernkopf 2014): x-logits from h1 through the transposed x->h1 map; the caller
-masks x and scores them (``with_x``).
+Hybrid (Zoehrer & Pernkopf 2014): x-logits from h1 through the transposed x->h1 map (``with_x``).
+Two ways to train them: the caller masks x once and scores every step's reconstruction of it
+(``x_walk = 0``), or x is part of the chain's visible state (``x_walk = p``, Zoehrer & Pernkopf's
+walkback over x): each step masks a fresh fraction p of the current x state x_t, recomputes the
+x-pathway from it, and x_{t+1} takes a draw from the step's x reconstruction at the masked
+residues; ``x_hidden`` says which residues each step hid (the caller scores the true x there).
+Prediction keeps x clamped: the x-pathway is computed once.
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..alphabet import N_AA_INPUT, SS8
+from ..alphabet import MASK, N_AA_INPUT, SS8
 from ..config import ModelConfig
 from . import crf
 from .backbone import Backbone
@@ -64,6 +69,7 @@ class ChainSettings:
     state_dtype: Optional[torch.dtype] = None   # e.g. bfloat16 under bf16 autocast
     final_state: bool = True         # False: the last step draws no label state (nothing reads it)
     with_x: bool = False             # hybrid: also reconstruct x at every step
+    x_walk: float = 0.0              # > 0 (train): x is walked too, this fraction re-masked per step
 
 
 @dataclass
@@ -72,6 +78,7 @@ class ChainOutput:
     step_masked: List[torch.Tensor] = field(default_factory=list)   # each [B, L] bool: decided anew
     samples: List[torch.Tensor] = field(default_factory=list)       # each [B, L] int: y_{t+1}
     x_logits: List[torch.Tensor] = field(default_factory=list)      # each [B, L, 21] (with_x)
+    x_hidden: List[torch.Tensor] = field(default_factory=list)      # each [B, L] bool (x_walk > 0)
 
 
 class SeqGSN(nn.Module):
@@ -84,7 +91,7 @@ class SeqGSN(nn.Module):
         self.x_to_h1 = nn.Conv1d(C, cfg.hidden[0], 1)        # A x (tied downward for the x-term)
         self.x_to_y = nn.Conv1d(C, N_LABELS, 1)              # U x
         self.transition = Transition(N_LABELS, cfg.hidden, cfg.hidden_kernel, cfg.label_kernel,
-                                     cfg.noise_pre, cfg.noise_post)
+                                     cfg.noise_pre, cfg.noise_post, cfg.label_layers)
         self.x_out = nn.Linear(C, N_AA_INPUT)                # hybrid x reconstruction head
         self.crf_space = crf.StateSpace(tuple(cfg.crf_durations))
         if cfg.label_pairwise:
@@ -136,10 +143,10 @@ class SeqGSN(nn.Module):
             raise ValueError("sampler 'crf' needs a model with label_pairwise")
         if cs.mode == "train" and truth is None:
             raise ValueError("mode 'train' needs the true labels")
+        if cs.x_walk > 0 and not cs.with_x:
+            raise ValueError("x_walk needs with_x (the x reconstruction is what is fed back)")
         trans = self.crf_transitions() if cs.sampler == "crf" else None   # fixed along the chain
-        ctx_h1, ctx_y, pad = self.context(tokens, mask, profile)
-        if cs.state_dtype is not None:
-            ctx_h1, ctx_y, pad = ctx_h1.to(cs.state_dtype), ctx_y.to(cs.state_dtype), pad.to(cs.state_dtype)
+        ctx_h1, ctx_y, pad = self._context(tokens, mask, profile, cs)
         B, L = tokens.shape
         known = clamp[0] & mask if clamp is not None else torch.zeros_like(mask)
         known_y = None
@@ -157,7 +164,12 @@ class SeqGSN(nn.Module):
         schedule = PredictionSchedule(free, cs.reveal, cs.groups, noise) if cs.mode == "predict" else None
         hs: List[Optional[torch.Tensor]] = [None] * len(self.cfg.hidden)
         out = ChainOutput()
+        x_state = tokens                                                                      # x_t [B, L]
         for step in range(cs.steps):
+            if cs.x_walk > 0:                  # x~_t: a fresh corruption of the current x state
+                x_hid = mask & (noise.rand((B, L), tokens.device) < cs.x_walk)
+                ctx_h1, ctx_y, pad = self._context(torch.where(x_hid, MASK, x_state), mask, profile, cs)
+                out.x_hidden.append(x_hid)
             if schedule is None:
                 masked = decided = training_mask(free, step == 0, cs.mask_all_p, noise)
             else:
@@ -169,6 +181,9 @@ class SeqGSN(nn.Module):
             out.step_masked.append(decided)
             if cs.with_x:
                 out.x_logits.append(self.reconstruct_x(hs[0]))
+                if cs.x_walk > 0:              # x_{t+1}: the hidden residues take a draw (a constant)
+                    x_draw = sample_onehot(out.x_logits[-1].transpose(1, 2), noise).max(1).indices
+                    x_state = torch.where(x_hid, x_draw, x_state)
             if last:
                 break
             draw = self._draw(logits, mask, cs, noise, trans, known, known_y)
@@ -180,6 +195,12 @@ class SeqGSN(nn.Module):
             y = y * pad
             out.samples.append(y.max(1).indices)                                              # [B, L]
         return out
+
+    def _context(self, tokens, mask, profile, cs: ChainSettings):
+        ctx_h1, ctx_y, pad = self.context(tokens, mask, profile)
+        if cs.state_dtype is not None:
+            ctx_h1, ctx_y, pad = ctx_h1.to(cs.state_dtype), ctx_y.to(cs.state_dtype), pad.to(cs.state_dtype)
+        return ctx_h1, ctx_y, pad
 
     def _draw(self, logits, mask, cs: ChainSettings, noise: Noise, trans, known, known_y):
         """The next label state from the step's logits [B, 8, L] -> one-hot [B, 8, L]."""

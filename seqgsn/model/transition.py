@@ -11,6 +11,11 @@ Zhou & Troyanskaya 2014, Sec. 3.2, "convolutional GSN").
     h_l,t  = f(W_l * h_{l-1,t}  +  W_{l+1}^T * h_{l+1,t-1}  + b_l)              (l = 2..L, in order)
     p(y_{t+1} | h1_t, x) = softmax(W_y^T * h1_t  +  U x  + c)
 
+With ``label_layers`` = n > 0, h1's pre-activation also gets E(y~_t, v_t): n convolutions of width
+label_kernel with a GELU between them (receptive field n * (label_kernel - 1) + 1), masked at padding
+after each, so a shown label can act on h1 non-linearly and over a longer range than W_y alone (the
+reconstruction stays W_y^T h1, tied).
+
 y~_t [B, 8, L] is the corrupted label state (one-hot where visible, all-zero where masked) and
 v_t [B, 1, L] its visibility (1 = a label is shown): V lets h1 tell "masked" from "shown" with a
 learned bias per offset, which a zero vector alone cannot. ``A x`` and ``U x`` depend only on the
@@ -46,7 +51,7 @@ class TiedConv(nn.Module):
 
 class Transition(nn.Module):
     def __init__(self, n_labels: int, hidden, hidden_kernel: int, label_kernel: int,
-                 noise_pre: float, noise_post: float):
+                 noise_pre: float, noise_post: float, label_layers: int = 0):
         super().__init__()
         self.hidden = tuple(hidden)
         self.w_y = TiedConv(n_labels, hidden[0], label_kernel)
@@ -55,6 +60,8 @@ class Transition(nn.Module):
                                  for i in range(len(hidden) - 1))
         self.b_h = nn.ParameterList(nn.Parameter(torch.zeros(1, c, 1)) for c in hidden)
         self.b_y = nn.Parameter(torch.zeros(1, n_labels, 1))
+        self.label_enc = nn.ModuleList(nn.Conv1d(n_labels + 1 if i == 0 else hidden[0], hidden[0], label_kernel,
+                                                 padding=label_kernel // 2) for i in range(label_layers))
         self.noise_pre = noise_pre
         self.noise_post = noise_post
 
@@ -65,6 +72,16 @@ class Transition(nn.Module):
         if noisy:
             h = gaussian(h, self.noise_post, noise)
         return h * pad
+
+    def _encode_labels(self, y_in, visible, pad):
+        """E(y~, v): [B, 8, L], [B, 1, L] -> [B, C1, L]. Masked after every layer: a conv's bias at
+        padding positions would otherwise reach real residues and depend on the batch's padding."""
+        z = torch.cat([y_in, visible], 1)
+        for i, conv in enumerate(self.label_enc):
+            z = conv(z) * pad
+            if i < len(self.label_enc) - 1:
+                z = F.gelu(z)
+        return z
 
     def forward(self, y_in, hs: List[Optional[torch.Tensor]], ctx_h1, ctx_y, pad, noisy: bool,
                 noise: Noise, upper: bool = True):
@@ -80,6 +97,8 @@ class Transition(nn.Module):
         new: List[torch.Tensor] = []
         visible = y_in.sum(1, keepdim=True)                                               # [B, 1, L]
         pre = self.w_y.up(y_in) + self.w_vis(visible) + ctx_h1 + self.b_h[0].to(ctx_h1.dtype)  # [B, C1, L]
+        if len(self.label_enc):
+            pre = pre + self._encode_labels(y_in, visible, pad)
         if n_layers > 1 and hs[1] is not None:
             pre = pre + self.w_h[0].down(hs[1])
         new.append(self._act(pre, pad, noisy, noise))                      # h1_t

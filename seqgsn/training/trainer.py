@@ -77,6 +77,8 @@ class Trainer:
         n_batches = len(length_batches([min(len(e), cfg.data.max_train_len) for e in self.all_examples()],
                                        train_cfg.batch_residues))
         self.total_steps = max(1, self.dist.steps(n_batches) * train_cfg.epochs)
+        if train_cfg.max_steps:
+            self.total_steps = min(self.total_steps, train_cfg.max_steps)
 
     def all_examples(self):
         return self.train_ex + self.unl_ex
@@ -100,11 +102,13 @@ class Trainer:
 
         def rand(*shape):          # drawn on the CPU generator, then moved: same draws on every device
             return torch.rand(*shape, generator=gen).to(dev)
-        hybrid = train_cfg.hybrid_lambda < 1.0 and model_cfg.x_corruption_p > 0
+        x_p = model_cfg.x_corruption_p
+        hybrid = train_cfg.hybrid_lambda < 1.0 and x_p > 0 and train_cfg.x_term
+        walk_x = hybrid and train_cfg.x_walkback          # the chain masks x itself, step by step
         x_where = None
         tok_in = tokens
-        if hybrid:
-            x_where = (rand(B, L) < model_cfg.x_corruption_p) & mask
+        if x_p > 0 and (hybrid or not train_cfg.x_term) and not walk_x:
+            x_where = (rand(B, L) < x_p) & mask
             tok_in = torch.where(x_where, torch.full_like(tokens, MASK), tokens)
         # Clamped chains: a random fraction of some chains' 8-state labels is held fixed at every
         # step (never masked, reset after every draw), as ``predict --clamp`` does; they carry no cost.
@@ -117,7 +121,7 @@ class Trainer:
                 clamp = (known, y8)
                 weight = weight * (~known)
         settings = ChainSettings(train_cfg.walkback, mode="train", noisy=True,
-                                 mask_all_p=train_cfg.mask_all_p, with_x=hybrid)
+                                 mask_all_p=train_cfg.mask_all_p, with_x=hybrid, x_walk=x_p if walk_x else 0.0)
         out = self.model.run_chain(tok_in, mask, settings, Noise.shared(gen), profile=batch.get("profile"),
                                    truth=y8, clamp=clamp)
         k = len(out.step_logits)
@@ -133,8 +137,8 @@ class Trainer:
         total = sup
         if hybrid:
             uns = torch.zeros((), device=dev)
-            for w, xl in zip(ws, out.x_logits):
-                s, n = x_nll(xl, tokens, x_where)
+            for w, xl, hid in zip(ws, out.x_logits, out.x_hidden if walk_x else [x_where] * k):
+                s, n = x_nll(xl, tokens, hid)
                 uns = uns + w * s / n.clamp_min(1)
             total = train_cfg.hybrid_lambda * sup + (1 - train_cfg.hybrid_lambda) * uns
             parts["unsup"] = uns.item()
@@ -315,6 +319,8 @@ class Trainer:
         """The walkback loop; returns why it stopped."""
         stop_reason = "epochs"
         while self.epoch < train_cfg.epochs:
+            if train_cfg.max_steps and self.global_step >= train_cfg.max_steps:
+                return "step budget"                   # a resumed run that had already spent it
             rng = np.random.default_rng([train_cfg.seed, self.epoch])
             batches = list(iterate_batches(self.all_examples(), train_cfg.batch_residues,
                                            self.cfg.data.max_train_len, rng))
@@ -333,7 +339,7 @@ class Trainer:
                 bar.update(1)
                 if train_cfg.log_every and self.global_step % train_cfg.log_every == 0:
                     rate = res_count / max(time.time() - tick, 1e-9)
-                    eta = (self.total_steps - self.global_step) * (time.time() - bar.t0) / max(bar.n - bar.n0, 1)
+                    eta = (self.total_steps - self.global_step) * (time.monotonic() - bar.t0) / max(bar.n - bar.n0, 1)
                     self.log(f"[train] epoch {self.epoch + 1}/{train_cfg.epochs} step {si + 1}/{n_steps} "
                              f"loss {np.mean(run_loss[-train_cfg.log_every:]):.4f} "
                              + " ".join(f"{k} {v:.4f}" for k, v in parts.items())
@@ -345,6 +351,9 @@ class Trainer:
                     self.save_state()
                 if train_cfg.max_minutes and self.dist.any(time.time() - start > 60 * train_cfg.max_minutes):
                     stop_reason = "time budget"
+                    break
+                if train_cfg.max_steps and self.global_step >= train_cfg.max_steps:
+                    stop_reason = "step budget"        # every rank counts the same steps: no reduction
                     break
             if stop_reason == "time budget" and self.step_in_epoch < n_steps:
                 self.elapsed = time.time() - start
@@ -377,5 +386,7 @@ class Trainer:
                 break
             if train_cfg.max_minutes and self.dist.any(self.elapsed > 60 * train_cfg.max_minutes):
                 stop_reason = "time budget"
+                break
+            if stop_reason == "step budget":
                 break
         return stop_reason

@@ -2,8 +2,10 @@
 predict / sample write byte-identical outputs to one process. Synthetic data in tmp (no ../shared)."""
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +49,7 @@ def _corpus(path: Path, n: int = 40) -> Path:
     return path
 
 
-def _config(tmp: Path) -> Path:
+def _config(tmp: Path, epochs: int = 1) -> Path:
     cfg = tmp / "c.yaml"
     cfg.write_text(f"""data:
   train: ["{_corpus(tmp / 'corpus.csv')}"]
@@ -68,13 +70,36 @@ chain:
   burn_in: 1
 train:
   walkback: 2
-  epochs: 1
+  epochs: {epochs}
   batch_residues: 500
   threads: 1
   log_every: 0
   checkpoint_every: 2
 """)
     return cfg
+
+
+def _stat(pid: int) -> list:
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    return [str(pid), "comm"] + raw[raw.rindex(")") + 2:].split()    # [pid, comm, state, ppid, ...]
+
+
+def _descendants(pid: int) -> list:
+    """Every live process below pid (Linux /proc): torchrun starts its ranks in their own sessions,
+    so killing torchrun's process group would leave them running."""
+    children = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                children.setdefault(int(_stat(int(d.name))[3]), []).append(int(d.name))
+            except (OSError, ValueError, IndexError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
 
 
 def _digests(prefix: Path, n: int):
@@ -113,3 +138,31 @@ def test_torchrun_predict_and_sample_are_byte_identical_to_one_process(tmp_path,
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "s2.jsonl").read_bytes() == (tmp_path / "s1.jsonl").read_bytes()
     assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.progress.json"))
+
+
+def test_torchrun_kill_9_then_resume_gives_the_uninterrupted_weights(tmp_path):
+    cfg = _config(tmp_path, epochs=40)
+    r = _torchrun(2, "train", "--config", cfg, "--run-dir", tmp_path / "full", SEQGSN_WEIGHTS_DIGEST=tmp_path / "full")
+    assert r.returncode == 0, r.stderr
+    run = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "seqgsn", "train", "--config", str(cfg), "--run-dir", str(run)]
+    job = subprocess.Popen(cmd, cwd=REPO, env=_env(SEQGSN_WEIGHTS_DIGEST=run),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (run / "state.pt").exists() and job.poll() is None and time.time() < deadline:
+        time.sleep(0.005)
+    tree = _descendants(job.pid) + [job.pid]
+    for pid in tree:                           # the whole job at once: torchrun and both ranks, no clean-up
+        os.kill(pid, signal.SIGKILL)
+    job.wait()
+    time.sleep(0.5)
+    assert not [p for p in tree if Path(f"/proc/{p}").exists() and "Z" not in _stat(p)[2]]
+    from seqgsn.model.checkpoint import read_dict
+    killed_at = read_dict(run / "state.pt")["global_step"]
+    full_steps = read_dict(tmp_path / "full" / "state.pt")["global_step"]
+    assert 0 < killed_at < full_steps and not (tmp_path / "killed.rank0").exists()   # died mid-training
+    r = _torchrun(2, "train", "--resume", run, SEQGSN_WEIGHTS_DIGEST=run)
+    assert r.returncode == 0, r.stderr
+    assert f"(global {killed_at})" in (run / "log.txt").read_text()    # it continued from the kill
+    assert _digests(run, 2) == _digests(tmp_path / "full", 2)

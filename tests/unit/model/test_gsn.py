@@ -306,3 +306,50 @@ def test_each_step_reads_its_neighbours_labels_from_the_carried_state(tiny_cfg):
         dec[:, :2] = dec[:, -2:] = False
         same = (cur == prev.roll(2, 1)) | (cur == prev.roll(-2, 1))
         assert same[dec].float().mean() > 0.6
+
+
+def test_x_walkback_feeds_the_x_reconstruction_back_into_the_chain(tiny_cfg):
+    # Zoehrer & Pernkopf's hybrid: x is part of the walked state. The x head then shapes later
+    # steps' label logits (its draws become the next x state); with x masked once it cannot.
+    torch.manual_seed(0)
+    m = SeqGSN(tiny_cfg.model).eval()
+    tokens, mask, y8 = _batch()
+    kw = dict(mode="train", truth=y8, with_x=True)
+    walked = run(m, tokens, mask, 3, seed=2, x_walk=0.5, **kw)
+    once = run(m, tokens, mask, 3, seed=2, **kw)
+    assert len(walked.x_hidden) == 3 and not once.x_hidden
+    assert all(h[~mask].sum() == 0 for h in walked.x_hidden) and walked.x_hidden[0].any()
+    with torch.no_grad():
+        m.x_out.bias.add_(torch.linspace(-8, 8, m.x_out.bias.numel()))   # a different x reconstruction
+    walked2 = run(m, tokens, mask, 3, seed=2, x_walk=0.5, **kw)
+    once2 = run(m, tokens, mask, 3, seed=2, **kw)
+    assert torch.equal(walked.step_logits[0], walked2.step_logits[0])      # nothing fed back yet
+    assert not torch.allclose(walked.step_logits[2], walked2.step_logits[2])
+    assert torch.equal(once.step_logits[2], once2.step_logits[2])
+
+
+def test_x_walk_without_the_x_reconstruction_is_an_error(tiny_cfg):
+    m = SeqGSN(tiny_cfg.model).eval()
+    tokens, mask, y8 = _batch()
+    with __import__("pytest").raises(ValueError, match="x_walk"):
+        run(m, tokens, mask, 2, seed=0, mode="train", truth=y8, x_walk=0.2)
+
+
+def test_label_encoder_is_padding_safe_and_trained(tiny_cfg):
+    from dataclasses import replace
+    torch.manual_seed(0)
+    m = SeqGSN(replace(tiny_cfg.model, label_layers=2)).train()
+    assert len(m.transition.label_enc) == 2
+    tokens, mask, y8 = _batch()
+    out = run(m, tokens, mask, 2, seed=1, mode="train", truth=y8)
+    loss = sum(label_nll(lg, y8, torch.full_like(y8, -1), mask.float())[0] for lg in out.step_logits)
+    loss.backward()
+    assert all(c.weight.grad.abs().sum() > 0 for c in m.transition.label_enc)
+    m.eval()
+    # record 1 (length 10) alone vs inside the padded batch: same label logits (noise-free first
+    # step, every free residue hidden, the clamps shown through the encoder)
+    known = torch.zeros_like(mask)
+    known[:, ::3] = True
+    full = run(m, tokens, mask, 1, seed=1, noisy=False, clamp=(known & mask, y8))
+    alone = run(m, tokens[1:2, :10], mask[1:2, :10], 1, seed=1, noisy=False, clamp=(known[1:2, :10], y8[1:2, :10]))
+    assert torch.allclose(full.step_logits[-1][1, :10], alone.step_logits[-1][0], atol=1e-5)

@@ -133,3 +133,83 @@ def test_walkback_starts_from_the_true_labels_partly_masked(tmp_path):
     assert torch.equal(seen[1.0][2], real)                          # everything masked
     shown = (~seen[0.0][2] & real).float().sum() / real.sum()
     assert 0.2 < shown < 0.8                                        # r ~ U(0, 1) per chain
+
+
+def test_step_budget_stops_mid_epoch_validates_and_ends_the_lr_schedule(tmp_path):
+    train, val = _examples(30, 0), _examples(6, 1)
+    per_epoch = Trainer(_cfg(epochs=1), tmp_path / "probe", train, val, log=lambda m: None).total_steps
+    budget = per_epoch + 2                      # one full epoch and two steps of the next
+    tr = Trainer(_cfg(epochs=5, max_steps=budget), tmp_path / "a", train, val, log=lambda m: None)
+    assert tr.total_steps == budget             # the cosine schedule ends at the budget
+    summary = tr.fit()
+    assert summary["stop"] == "step budget" and tr.global_step == budget
+    assert [h["global_step"] for h in tr.history] == [per_epoch, budget]   # partial epoch validated
+    assert tr.lr_at(budget) == tr.cfg.train.lr * 0.02
+    again = Trainer(_cfg(epochs=5, max_steps=budget), tmp_path / "a", train, val, log=lambda m: None)
+    again.fit(resume=True)                      # a resumed run that already spent its budget stops
+    assert again.global_step == budget
+
+
+def _hybrid_trainer(tmp_path, **train):
+    d = {**TINY_MODEL, "model": {**TINY_MODEL["model"], "x_corruption_p": 0.3},
+         "train": {"epochs": 1, "batch_residues": 400, "log_every": 0, "checkpoint_every": 0, "threads": 1,
+                   "walkback": 2, "hybrid_lambda": 0.5, **train}}
+    tr = Trainer(config_from_dict(d), tmp_path, _examples(10, 0), [], log=lambda m: None)
+    batch = next(iter(__import__("seqgsn.data.batches", fromlist=["x"]).iterate_batches(
+        tr.train_ex, 400, 0, np.random.default_rng(0))))
+    return tr, batch
+
+
+def test_x_walkback_scores_every_steps_hidden_residues(tmp_path, monkeypatch):
+    tr, batch = _hybrid_trainer(tmp_path, x_walkback=True)
+    seen = {}
+    orig = tr.model.run_chain
+
+    def spy(tokens, mask, settings, noise, **kw):
+        seen["tokens"], seen["settings"] = tokens, settings
+        seen["out"] = orig(tokens, mask, settings, noise, **kw)
+        return seen["out"]
+    monkeypatch.setattr(tr.model, "run_chain", spy)
+    loss, parts = tr.loss(batch, torch.Generator().manual_seed(0))
+    assert seen["settings"].x_walk == 0.3
+    assert torch.equal(seen["tokens"], batch["tokens"])     # the chain masks x itself, step by step
+    hid = seen["out"].x_hidden
+    assert len(hid) == 2 and not torch.equal(hid[0], hid[1]) and parts["unsup"] > 0
+    loss.backward()
+    assert tr.model.x_out.weight.grad.abs().sum() > 0
+
+
+def test_x_term_off_masks_the_input_without_scoring_it(tmp_path, monkeypatch):
+    tr, batch = _hybrid_trainer(tmp_path, x_term=False)
+    seen = {}
+    orig = tr.model.run_chain
+
+    def spy(tokens, mask, settings, noise, **kw):
+        seen["tokens"], seen["settings"] = tokens, settings
+        return orig(tokens, mask, settings, noise, **kw)
+    monkeypatch.setattr(tr.model, "run_chain", spy)
+    loss, parts = tr.loss(batch, torch.Generator().manual_seed(0))
+    from seqgsn.alphabet import MASK
+    masked = (seen["tokens"] == MASK) & batch["mask"]
+    assert 0.15 < masked.sum() / batch["mask"].sum() < 0.45    # the input masking of the hybrid runs
+    assert not seen["settings"].with_x and "unsup" not in parts
+    loss.backward()
+    assert tr.model.x_out.weight.grad is None                  # the x-term does not
+
+
+def test_x_walkback_without_the_x_term_is_a_config_error():
+    import pytest
+    from seqgsn.errors import ConfigError
+    with pytest.raises(ConfigError, match="x_walkback"):
+        config_from_dict({"train": {"x_walkback": True}})
+
+
+def test_logged_walkback_eta_is_the_remaining_time(tmp_path):
+    lines = []
+    tr = Trainer(_cfg(epochs=2, log_every=1), tmp_path, _examples(30, 0), [], log=lines.append)
+    tr.fit()
+    etas = [l.rsplit("walkback ETA ", 1)[1] for l in lines if "walkback ETA" in l]
+    assert etas
+    for eta in etas:                 # "m:ss" or "h:mm:ss"; this run has seconds left at most
+        parts = [int(p) for p in eta.strip().split(":")]
+        assert sum(p * 60 ** i for i, p in enumerate(reversed(parts))) < 600, eta
