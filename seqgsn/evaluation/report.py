@@ -36,6 +36,8 @@ def format_report(metrics: dict) -> str:
            f"  Q3              {_pct(m['q3'])}      {_pct(m['q3_chain_mean'])}",
            f"  SOV3 (SOV'99)   {_pct(m['sov3'])}      {_pct(m['sov3_chain_mean'])}",
            "  (SOV3 per-residue = chain SOV weighted by evaluated residues)"]
+    if m.get("q8_i_as_h") is not None:
+        out.append(f"  Q8 with pi-helix I scored as H (DSSP < 2.1 convention): {_pct(m['q8_i_as_h'])}")
     labels8, labels3 = m.get("labels8", "HGIEBTSC"), m.get("labels3", "HEC")
     for name, key, conf, labels in (("8-state", "ss8", "confusion8", labels8),
                                     ("3-state", "ss3", "confusion3", labels3)):

@@ -150,6 +150,9 @@ def evaluate(refs: list[LabeledRecord], preds: list[Prediction], *, calibration:
       ``n_chains_empty``: chains with no evaluated residue (ignored everywhere).
     * ``q8``, ``q3``: per-residue accuracy pooled over all evaluated residues.
     * ``q8_chain_mean``, ``q3_chain_mean``: mean over chains of per-chain accuracy.
+    * ``q8_i_as_h``: Q8 with pi-helix (I) scored as alpha-helix (H) in truth and prediction, the
+      convention of DSSP before 2.1 (alpha-helix priority), under which most training corpora were
+      labelled; benchmarks labelled with newer DSSP (pi-helix priority) hold more I.
     * ``sov3``: SOV'99 on 3 states (:func:`seqgsn.evaluation.sov.sov99`) per chain on its
       evaluated residues, averaged over chains weighted by evaluated residues (the usual
       "per-residue" SOV of benchmark tables); ``sov3_chain_mean``: unweighted chain mean.
@@ -193,6 +196,7 @@ def evaluate(refs: list[LabeledRecord], preds: list[Prediction], *, calibration:
         "n_chains8": len(chains8), "n_residues8": int(t8.size),
         "n_chains_empty": len(all_chains) - len(chains),
         "q8": _f(np.mean(t8 == p8)) if t8.size else None,
+        "q8_i_as_h": _f(np.mean(_i_as_h(t8) == _i_as_h(p8))) if t8.size else None,
         "q3": _f(np.mean(t3 == p3)) if t3.size else None,
         "q8_chain_mean": _f(np.mean(q8_chain)) if q8_chain else None,
         "q3_chain_mean": _f(np.mean(q3_chain)) if q3_chain else None,
@@ -219,3 +223,7 @@ def evaluate(refs: list[LabeledRecord], preds: list[Prediction], *, calibration:
     if segments:
         out["segments"] = {cls: _segment_stats(chains, cls) for cls in "HE"}
     return out
+
+
+def _i_as_h(labels8: np.ndarray) -> np.ndarray:
+    return np.where(labels8 == SS8.index("I"), SS8.index("H"), labels8)

@@ -183,3 +183,12 @@ def test_empty_input_is_valid_json():
     assert m["n_chains"] == 0 and m["q3"] is None and m["sov3"] is None
     assert m["calibration"]["ece3"] is None and m["segments"]["H"]["w1"] is None
     json.dumps(m, allow_nan=False)
+
+
+def test_q8_with_pi_helix_scored_as_alpha_helix():
+    # truth HHIIIHCC vs pred HHHHHHCI: Q8 4/8 (the three I and the last C wrong); I as H: the three
+    # truth I become right, the predicted I at the end stays wrong (truth C) -> 7/8
+    ref = LabeledRecord("A", "ACDEFGHI", ss8="HHIIIHCC")
+    pred = Prediction("A", "ACDEFGHI", ss8="HHHHHHCI", prob8=None)
+    m = evaluate([ref], [pred], calibration=False, segments=False)
+    assert m["q8"] == pytest.approx(4 / 8) and m["q8_i_as_h"] == pytest.approx(7 / 8)
