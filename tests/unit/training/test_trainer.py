@@ -160,16 +160,21 @@ def _hybrid_trainer(tmp_path, **train):
     return tr, batch
 
 
-def test_x_walkback_scores_every_steps_hidden_residues(tmp_path, monkeypatch):
-    tr, batch = _hybrid_trainer(tmp_path, x_walkback=True)
-    seen = {}
-    orig = tr.model.run_chain
+def _spy_on_chain(tr, monkeypatch) -> dict:
+    """The tokens, settings and output of the trainer's next run_chain call."""
+    seen, orig = {}, tr.model.run_chain
 
     def spy(tokens, mask, settings, noise, **kw):
         seen["tokens"], seen["settings"] = tokens, settings
         seen["out"] = orig(tokens, mask, settings, noise, **kw)
         return seen["out"]
     monkeypatch.setattr(tr.model, "run_chain", spy)
+    return seen
+
+
+def test_x_walkback_scores_every_steps_hidden_residues(tmp_path, monkeypatch):
+    tr, batch = _hybrid_trainer(tmp_path, x_walkback=True)
+    seen = _spy_on_chain(tr, monkeypatch)
     loss, parts = tr.loss(batch, torch.Generator().manual_seed(0))
     assert seen["settings"].x_walk == 0.3
     assert torch.equal(seen["tokens"], batch["tokens"])     # the chain masks x itself, step by step
@@ -181,13 +186,7 @@ def test_x_walkback_scores_every_steps_hidden_residues(tmp_path, monkeypatch):
 
 def test_x_term_off_masks_the_input_without_scoring_it(tmp_path, monkeypatch):
     tr, batch = _hybrid_trainer(tmp_path, x_term=False)
-    seen = {}
-    orig = tr.model.run_chain
-
-    def spy(tokens, mask, settings, noise, **kw):
-        seen["tokens"], seen["settings"] = tokens, settings
-        return orig(tokens, mask, settings, noise, **kw)
-    monkeypatch.setattr(tr.model, "run_chain", spy)
+    seen = _spy_on_chain(tr, monkeypatch)
     loss, parts = tr.loss(batch, torch.Generator().manual_seed(0))
     from seqgsn.alphabet import MASK
     masked = (seen["tokens"] == MASK) & batch["mask"]
