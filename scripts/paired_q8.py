@@ -19,6 +19,7 @@ import numpy as np
 
 import seqgsn
 from seqgsn.evaluation import evaluate
+from seqgsn.data.training_set import parse_entry
 from seqgsn.io.corpus import read_corpus
 
 
@@ -48,11 +49,12 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--a", required=True, help="model file A")
     ap.add_argument("--b", required=True, action="append", help="model file B (repeatable: each vs A)")
-    ap.add_argument("--data", required=True, help="labelled corpus (any format seqgsn reads)")
+    ap.add_argument("--data", required=True, help="labelled corpus (any format seqgsn reads; PATH?split=test)")
     ap.add_argument("--draws", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
-    refs = [r for r in read_corpus(a.data) if (r.ss8 or r.ss3) is not None]
+    path, opts = parse_entry(a.data)                # 'splits.zip?split=test' as in data.train
+    refs = [r for r in read_corpus(str(path), **opts) if (r.ss8 or r.ss3) is not None]
     A = per_chain_counts(a.a, refs)
     print(f"{len(refs)} chains, {int(A['n8'].sum()):,} evaluated 8-state / {int(A['n'].sum()):,} 3-state residues; "
           f"A = {a.a}")
