@@ -32,12 +32,22 @@ Required columns: ``pdb_id``, ``seq``, ``sst8`` (DSSP 8-state ``HGIEBTSC``, ``C`
   trailing ``*`` is handled the same way, because it has a label as well. (This
   differs on purpose from ``seqgsn predict``'s FASTA policy, where a terminal
   ``*`` is a translation stop and removed: a labelled corpus row has no stops.)
+* **Unobserved residues.** ``pisces_pdb2018``'s sequences are the full deposited
+  constructs and its DSSP strings label residues absent from the model (tags,
+  disordered termini) as coil, with no column saying which they are: 24.9% of its
+  chains end in >= 20 terminal ``C`` (SCRATCH-1D 0.1%, CB6133 0.2%), 6.4% of its
+  residues lie in terminal coil runs (2.6% / 2.2%). Option ``terminal_coil=K``
+  (an entry ``pisces_pdb2018?terminal_coil=5``) leaves unlabelled (mask False: not
+  trained on, not scored) every terminal ``C`` more than K residues from the chain's
+  first / last non-coil residue; default: keep every label as the file has it.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ._common import make_record, unique_id
 from ._csv import check_len_column, csv_rows, has_columns
-from ...errors import InvalidFileError
+from ...errors import ConfigError, InvalidFileError
 
 REQUIRED = ("pdb_id", "seq", "sst8")
 NONSTANDARD = "*"
@@ -47,7 +57,25 @@ def looks_pisces_csv(first_line: str) -> bool:
     return has_columns(first_line, REQUIRED)
 
 
-def read_pisces_csv(path) -> list:
+def terminal_coil_mask(ss8: str, keep: int) -> np.ndarray:
+    """bool [L]: False on terminal ``C`` residues more than ``keep`` from the nearest non-coil one."""
+    L = len(ss8)
+    core = [i for i, c in enumerate(ss8) if c != "C"]
+    mask = np.zeros(L, bool)
+    if core:
+        mask[max(0, core[0] - keep):min(L, core[-1] + keep + 1)] = True
+    return mask
+
+
+def read_pisces_csv(path, terminal_coil=None) -> list:
+    keep = None
+    if terminal_coil is not None:
+        try:
+            keep = int(terminal_coil)
+        except ValueError:
+            keep = -1
+        if keep < 0:
+            raise ConfigError(f"option terminal_coil must be an integer >= 0, got {terminal_coil!r}", file=path)
     ix, rows = csv_rows(path, REQUIRED, "PISCES")
     chain_col = ix.get("chain_code")
     out, seen = [], set()
@@ -64,5 +92,7 @@ def read_pisces_csv(path) -> list:
         if NONSTANDARD in seq:
             meta["nonstd_positions"] = [i + 1 for i, c in enumerate(seq) if c == NONSTANDARD]
             seq = seq.replace(NONSTANDARD, "X")
-        out.append(make_record(rid, seq, f[ix["sst8"]], file=path, line=ln, meta=meta))
+        ss8 = f[ix["sst8"]]
+        mask = terminal_coil_mask(ss8, keep) if keep is not None and len(ss8) == len(seq) else None
+        out.append(make_record(rid, seq, ss8, mask=mask, file=path, line=ln, meta=meta))
     return out

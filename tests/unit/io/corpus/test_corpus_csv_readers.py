@@ -129,3 +129,16 @@ def test_folder_with_one_csv_reads_as_that_file(tmp_path, pisces):
         read_corpus(d)
     with pytest.raises(InvalidFileError, match="exactly one data file"):
         read_corpus(d, format="pisces_csv")
+
+
+def test_pisces_terminal_coil_option_unlabels_long_terminal_coil(tmp_path):
+    from seqgsn.errors import ConfigError
+    p = write(tmp_path, "t.csv", "pdb_id,chain_code,seq,sst8\n"
+              + "1AAA,A,MKVLAGSTWQ,CCCCHHHCCC\n"        # core 4..6; keep 1: positions 3..7
+              + "1BBB,A,MKV,CCC\n")                     # no structured residue at all
+    a, b = read_corpus(p, terminal_coil="1")
+    assert a.mask.tolist() == [False] * 3 + [True] * 5 + [False] * 2
+    assert a.ss8 == "CCCCHHHCCC" and not b.mask.any()    # labels kept, only their use is masked
+    assert read_corpus(p)[0].mask is None                # default: every label as the file has it
+    with pytest.raises(ConfigError, match="terminal_coil"):
+        read_corpus(p, terminal_coil="-2")
