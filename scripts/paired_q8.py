@@ -5,7 +5,8 @@ of the difference.
     python scripts/paired_q8.py --a seqgsn/models/default.pt --b runs/ablation/model.pt [--b ...] \
         --data ../shared/data/prottrans_netsurfp2_csv/CB513_HHblits.csv
 
-Every model predicts the same chains with its own default chain settings (seed 0); only evaluated residues
+Every model predicts the same chains with its own default chain settings (seed 0), or a model is given by
+the JSON ``seqgsn evaluate --json`` wrote for the same data (seed 0: the same predictions); only evaluated residues
 count, as counted by ``seqgsn.evaluation.evaluate`` (per chain: 8-state counts for Q8, all labelled residues
 for Q3 and SOV3, SOV3 weighted by chain length as ``evaluate`` does). A set with 3-state labels only (NEW364)
 gets Q3 and SOV3. The CI resamples chains with replacement (2,000 draws, seeded), so residues of one chain
@@ -14,6 +15,8 @@ move together. Each B is compared with A. Prints; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
 import numpy as np
 
@@ -24,9 +27,18 @@ from seqgsn.io.corpus import read_corpus
 
 
 def per_chain_counts(model_path, refs) -> dict:
-    """-> per-chain arrays: c8 / n8 (8-state correct / evaluated), c3 / n (3-state), sov (SOV3 x n)."""
-    preds = seqgsn.load_model(model_path).predict([r.as_record() for r in refs])
-    rows = evaluate(refs, preds, calibration=False, segments=False)["per_chain"]
+    """-> per-chain arrays: c8 / n8 (8-state correct / evaluated), c3 / n (3-state), sov (SOV3 x n).
+
+    model_path: a model file (predicted here, seed 0), or the JSON ``seqgsn evaluate --json`` wrote
+    for the same data (its ``per_chain`` rows; nothing is predicted again)."""
+    if str(model_path).endswith(".json"):
+        rows = json.loads(Path(model_path).read_text())["per_chain"]
+        ids = [r.id for r in refs if r.eval_mask().any()]
+        if [c["id"] for c in rows] != ids:
+            raise SystemExit(f"{model_path}: its per_chain rows are not the chains of --data")
+    else:
+        preds = seqgsn.load_model(model_path).predict([r.as_record() for r in refs])
+        rows = evaluate(refs, preds, calibration=False, segments=False)["per_chain"]
     col = lambda f: np.array([f(c) for c in rows], float)   # noqa: E731
     return {"c8": col(lambda c: c.get("correct8") or 0), "n8": col(lambda c: c.get("n_residues8") or 0),
             "c3": col(lambda c: (c["q3"] or 0) * c["n_residues"]), "n": col(lambda c: c["n_residues"]),
@@ -47,8 +59,8 @@ def paired_ci(num_a, num_b, den, draws: int = 2000, seed: int = 0) -> tuple:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--a", required=True, help="model file A")
-    ap.add_argument("--b", required=True, action="append", help="model file B (repeatable: each vs A)")
+    ap.add_argument("--a", required=True, help="model file A (or its `seqgsn evaluate --json` output on --data)")
+    ap.add_argument("--b", required=True, action="append", help="model file B, or JSON (repeatable: each vs A)")
     ap.add_argument("--data", required=True, help="labelled corpus (any format seqgsn reads; PATH?split=test)")
     ap.add_argument("--draws", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)

@@ -42,3 +42,19 @@ def test_counts_add_up_to_evaluate_and_models_differ(tmp_path, tiny_cfg, capsys)
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 3 and all(k in out[1] for k in ("Q8 A", "Q3 A", "SOV3 A"))
     assert "A-B +0.00 [+0.00, +0.00]" in out[2] and "A-B +0.00 [+0.00, +0.00]; Q3" not in out[1]
+
+
+def test_an_evaluate_json_stands_for_its_model(tmp_path, tiny_model_file):
+    import json
+    from seqgsn.evaluation import evaluate
+    from seqgsn.io.corpus import read_corpus
+    import seqgsn
+    data = REPO / "data" / "examples" / "toy_test.txt"
+    refs = [r for r in read_corpus(str(data)) if (r.ss8 or r.ss3) is not None]
+    m = evaluate(refs, seqgsn.load_model(tiny_model_file).predict([r.as_record() for r in refs]))
+    (tmp_path / "m.json").write_text(json.dumps(m))
+    a, b = paired.per_chain_counts(tmp_path / "m.json", refs), paired.per_chain_counts(tiny_model_file, refs)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    (tmp_path / "other.json").write_text(json.dumps({"per_chain": m["per_chain"][1:]}))
+    with __import__("pytest").raises(SystemExit, match="not the chains"):
+        paired.per_chain_counts(tmp_path / "other.json", refs)
