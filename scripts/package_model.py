@@ -93,6 +93,16 @@ def _dedupe_lines(dd) -> list:
             f"{dd.get('near_identical_removed')} near-identical chains removed): {dd['rule']}{near}"]
 
 
+# As ../shared/data/MANIFEST.md states them (data/README.md has the sources).
+LICENCES = {
+    "pisces_pdb2018": "none stated by the host repository; the data derive from the PDB (CC0)",
+    "scratch1d_sspro": "none stated by the host repository (SCRATCH-1D, Magnan & Baldi)",
+    "icml2014_cb6133filtered": "MIT (host repository idrori/cu-ssp)",
+    "flip_secondary_structure/splits.zip": "AFL-3.0 (FLIP; NetSurfP-2.0 data, article CC-BY-4.0)",
+    "tianchi2020": "none stated, unclear provenance: research only, never in a shipped model",
+}
+
+
 def render_card(card: dict) -> str:
     m, td, cfg = card["metrics"], card["training_data"] or {}, card["config"]
     cb, ab = m["cb513"], m.get("ablation_cb513", {})
@@ -108,6 +118,8 @@ def render_card(card: dict) -> str:
                      f"filter, {c['kept']} kept"
                      + (f", {c['after_dedupe']} after merging twins ({c.get('identical_removed', 0)} identical, "
                         f"{c.get('near_identical_removed', 0)} near-identical removed)" if "after_dedupe" in c else ""))
+    lines += [f"  - licence of {e}: {LICENCES[e]}" for e in dict.fromkeys(
+        c["entry"].partition("?")[0] for c in td.get("corpora", [])) if e in LICENCES]
     lines += [
         f"- filter: {td.get('filter_tool')}; removed every training chain with identity >= "
         f"{td.get('filter_identity')} over coverage >= {td.get('filter_coverage')} of either chain to any chain of "
@@ -123,7 +135,7 @@ def render_card(card: dict) -> str:
         f"{m.get('train_minutes')} |",
     ]
     if ab:
-        lines.append(f"| deterministic ablation (same backbone, data, budget) | {_pct(ab.get('q8'))} | "
+        lines.append(f"| deterministic ablation (same backbone and data; its own minutes) | {_pct(ab.get('q8'))} | "
                      f"{_pct(ab.get('q3'))} | {_pct(ab.get('sov3'))} | {ab.get('ece8', float('nan')):.4f} | "
                      f"{ab.get('brier8', float('nan')):.4f} | {m.get('ablation_train_minutes')} |")
     v = m["validation"]
