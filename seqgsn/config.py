@@ -33,6 +33,8 @@ class DataConfig:
     dedupe_coverage: float = 0.9                 # copy kept: 8-state labels over 3-state-only, then the corpus
                                                  # listed first in `train` (order corpora by trust); see
                                                  # seqgsn.data.redundancy.twins
+    dedupe_prefer: str = "8-state"               # which twin is kept: "8-state" labels first | "order": the
+                                                 # corpus listed first, whatever its labels (seqgsn.data.redundancy.twins)
     val_fraction: float = 0.05
     val_cluster_identity: float = 0.3            # split by cluster so validation is not leaky
     max_train_len: int = 700                     # longer chains are cropped at random per epoch
@@ -224,6 +226,8 @@ def validate(cfg: Config, source: str = "<config>") -> None:
         raise ConfigError("train.mask_all_p must be in [0, 1]", file=source)
     if cfg.data.dedupe not in ("near", "identical"):
         raise ConfigError(f"data.dedupe must be near|identical, got {cfg.data.dedupe!r}", file=source)
+    if cfg.data.dedupe_prefer not in ("8-state", "order"):
+        raise ConfigError(f"data.dedupe_prefer must be 8-state|order, got {cfg.data.dedupe_prefer!r}", file=source)
     if not (0 < cfg.data.dedupe_identity <= 1 and 0 < cfg.data.dedupe_coverage <= 1):
         raise ConfigError("data.dedupe_identity and data.dedupe_coverage must be in (0, 1]", file=source)
     if not 0.0 <= t.hybrid_lambda <= 1.0:

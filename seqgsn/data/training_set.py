@@ -145,7 +145,7 @@ def _merged(filtered: list, keys: list, cfg: DataConfig, cache_dir: Path, log: C
     from .redundancy.twins import twin_plan
 
     key = _fingerprint(keys, cfg.min_len, cfg.dedupe, cfg.dedupe_identity, cfg.dedupe_coverage,
-                       list(cfg.train), "twins-v1")
+                       list(cfg.train), "twins-v1", *([cfg.dedupe_prefer] if cfg.dedupe_prefer != "8-state" else []))
     path = cache_dir / f"dedupe-{key}.json"
     if path.exists():
         d = json.loads(path.read_text())
@@ -155,7 +155,7 @@ def _merged(filtered: list, keys: list, cfg: DataConfig, cache_dir: Path, log: C
             log(f"[data] merging identical{' and near-identical' if cfg.dedupe == 'near' else ''} chains "
                 f"across {len(filtered)} corpora ...")
         keep, report = twin_plan(filtered, list(cfg.train), identity=cfg.dedupe_identity,
-                                 coverage=cfg.dedupe_coverage, near=cfg.dedupe == "near")
+                                 coverage=cfg.dedupe_coverage, near=cfg.dedupe == "near", prefer=cfg.dedupe_prefer)
         _write_json(path, {"keep": keep, "report": report})
     merged = [[chains[i] for i in k] for chains, k in zip(filtered, keep)]
     log(f"[data] dedupe ({report['method']}): {report['input']} chains -> {report['kept']} "

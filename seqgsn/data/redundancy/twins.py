@@ -36,10 +36,12 @@ SMALL_PAIRS = 5_000      # "auto" aligns up to this many pairs with Biopython (s
 
 RULE = ("one copy per group of identical / near-identical chains: 8-state labels beat 3-state-only, "
         "then the corpus listed first (data.train order; SRC order in `seqgsn data stats`), then the earlier record")
+RULE_ORDER = ("one copy per group of identical / near-identical chains: the corpus listed first (data.train "
+              "order), then the earlier record, whatever labels the copies have")
 
 
-def _rank(r, ci: int, pi: int) -> tuple:
-    return (0 if r.ss8 is not None else 1, ci, pi)
+def _rank(r, ci: int, pi: int, prefer: str = "8-state") -> tuple:
+    return (0 if r.ss8 is not None or prefer == "order" else 1, ci, pi)
 
 
 class _Union:
@@ -107,8 +109,11 @@ def merge_twins(corpora, names=None, **kwargs):
 
 def twin_plan(corpora, names=None, *, identity: float = 0.95, coverage: float = 0.9,
               near: bool = True, method: str = "auto", threads: int = 2, workdir=None,
-              max_pairs: int = align.DEFAULT_MAX_PAIRS):
+              max_pairs: int = align.DEFAULT_MAX_PAIRS, prefer: str = "8-state"):
     """``(keep, report)``: ``keep[k]`` lists the positions of corpus k's surviving records.
+
+    ``prefer``: "8-state" (``RULE``) or "order" (``RULE_ORDER``: a 3-state-only chain listed first
+    keeps its own labels over an 8-state twin listed later).
 
     ``corpora``: list of record lists, in trust order (see the module docstring);
     ``names``: one label per corpus for the report (default ``corpus1``...).
@@ -146,7 +151,7 @@ def twin_plan(corpora, names=None, *, identity: float = 0.95, coverage: float = 
     for i, (ci, pi, r) in enumerate(flat):
         root = uf.find(i)
         w = winner.get(root)
-        if w is None or _rank(r, ci, pi) < _rank(flat[w][2], flat[w][0], flat[w][1]):
+        if w is None or _rank(r, ci, pi, prefer) < _rank(flat[w][2], flat[w][0], flat[w][1], prefer):
             winner[root] = i
     per = [{"entry": names[k], "chains": len(c), "kept": 0, "identical_removed": 0,
             "near_identical_removed": 0, "removed_for": {}} for k, c in enumerate(corpora)]
@@ -167,7 +172,7 @@ def twin_plan(corpora, names=None, *, identity: float = 0.95, coverage: float = 
             per[ci]["near_identical_removed"] += 1
         by = per[ci]["removed_for"]
         by[names[flat[w][0]]] = by.get(names[flat[w][0]], 0) + 1
-    report = {"rule": RULE, "identity": identity, "coverage": coverage, "near": bool(near),
+    report = {"rule": RULE if prefer == "8-state" else RULE_ORDER, "identity": identity, "coverage": coverage, "near": bool(near),
               "method": used, "input": n, "kept": sum(p["kept"] for p in per),
               "identical_removed": sum(p["identical_removed"] for p in per),
               "near_identical_removed": sum(p["near_identical_removed"] for p in per),

@@ -91,3 +91,12 @@ def test_too_many_pairs_without_mmseqs_says_how_to_skip(monkeypatch):
     with pytest.raises(ToolNotFoundError, match="dedupe: identical"):
         near_pairs(seqs, 0.95, 0.9, max_pairs=10)
     assert near_pairs(seqs, 0.95, 0.9)[0] == "align"
+
+
+def test_order_preference_keeps_the_first_listed_copy_whatever_its_labels(two_corpora):
+    kept, rep = merge_twins(two_corpora, ["A", "B"], method="align", prefer="order")
+    ids = [[r.id for r in k] for k in kept]
+    assert "a_s" in ids[0] and "b_s" not in ids[1]     # A's 3-state copy beats B's 8-state twin
+    assert kept[0][ids[0].index("a_s")].ss8 is None and rep["rule"].startswith("one copy") and "whatever" in rep["rule"]
+    default, _ = merge_twins(two_corpora, ["A", "B"], method="align")
+    assert "b_s" in [r.id for r in default[1]]          # the default rule: 8-state labels first
