@@ -166,3 +166,45 @@ def test_torchrun_kill_9_then_resume_gives_the_uninterrupted_weights(tmp_path):
     assert r.returncode == 0, r.stderr
     assert f"(global {killed_at})" in (run / "log.txt").read_text()    # it continued from the kill
     assert _digests(run, 2) == _digests(tmp_path / "full", 2)
+
+
+def test_torchrun_predict_resumes_an_interrupted_run(tmp_path, tiny_model_file, monkeypatch):
+    # the interrupted run is cut after 3 chunks (deterministic, no timing); 2 processes resume it
+    from click.testing import CliRunner
+    import seqgsn.cli.predict as cp
+    from seqgsn.api import load_model
+    from seqgsn.cli import main
+    fa = tmp_path / "in.fa"
+    fa.write_text("".join((EXAMPLES / "proteins.fasta").read_text() for _ in range(4)))
+    args = ["predict", str(fa), "--format", "tsv", "--batch-residues", "300", "--model", str(tiny_model_file),
+            "--threads", "1"]
+    assert _seqgsn(*args, "-o", tmp_path / "ref.tsv").returncode == 0
+
+    class Dying:
+        def __init__(self, inner, after):
+            self.inner, self.after = inner, after
+
+        def predict(self, *a, **k):
+            self.after -= 1
+            if self.after < 0:
+                raise KeyboardInterrupt
+            return self.inner.predict(*a, **k)
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+    real = load_model(tiny_model_file)
+    monkeypatch.setattr(cp, "_load", lambda path, threads, *device_precision: Dying(real, 3))
+    r = CliRunner().invoke(main, args + ["-o", str(tmp_path / "out.tsv")])
+    partial = tmp_path / "out.tsv.partial"
+    assert r.exit_code != 0 and partial.exists()
+    ref = (tmp_path / "ref.tsv").read_bytes()
+    done = partial.read_bytes()
+    assert 0 < len(done) < len(ref) and ref.startswith(done)
+    # mark the kept part (same length, so the resume check accepts it): a restart would rewrite it
+    at = done.rindex(b"0.")
+    partial.write_bytes(done[:at] + b"9." + done[at + 2:])
+    r = _torchrun(2, *args, "-o", tmp_path / "out.tsv", "--resume")
+    assert r.returncode == 0, r.stderr
+    out = (tmp_path / "out.tsv").read_bytes()
+    assert out[:at] + b"0." + out[at + 2:] == ref and out[at:at + 2] == b"9."   # kept, then continued
+    assert not partial.exists()
