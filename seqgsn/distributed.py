@@ -81,19 +81,18 @@ class Dist:
 
     def sum_ints(self, values: List[int], device="cpu") -> List[int]:
         """Integer counts summed over ranks (exact)."""
-        if not self.active:
-            return list(values)
-        t = torch.tensor(values, dtype=torch.int64, device=device)
-        tdist.all_reduce(t, op=tdist.ReduceOp.SUM)
-        return [int(x) for x in t.tolist()]
+        return [int(x) for x in self._sum(values, torch.int64, device)]
 
     def sum_floats(self, values: List[float], device="cpu") -> List[float]:
         """Float sums over ranks (float64; every rank gets the same numbers)."""
+        return [float(x) for x in self._sum(values, torch.float64, device)]
+
+    def _sum(self, values, dtype, device) -> list:
         if not self.active:
             return list(values)
-        t = torch.tensor(values, dtype=torch.float64, device=device)
+        t = torch.tensor(values, dtype=dtype, device=device)
         tdist.all_reduce(t, op=tdist.ReduceOp.SUM)
-        return [float(x) for x in t.tolist()]
+        return t.tolist()
 
     def any(self, flag: bool, device="cpu") -> bool:
         """True on every rank if it is true on any (consistent stop decisions, e.g. a time budget)."""

@@ -102,6 +102,11 @@ class Progress:
         """Redraw (terminal) or log if due (otherwise), without counting anything."""
         self.update(0)
 
+    def eta(self) -> Optional[float]:
+        """Seconds left at the rate since this bar started (None: no total, done, or no rate yet)."""
+        rate = (self.n - self.n0) / max(time.monotonic() - self.t0, 1e-9)
+        return (self.total - self.n) / rate if self.total and self.n < self.total and rate > 0 else None
+
     # -- text ---------------------------------------------------------------------------------
     def line(self) -> str:
         """The plain status text: ``desc: n/total unit (pct), rate, ETA``."""
@@ -115,8 +120,9 @@ class Progress:
         else:
             msg += f" {self.unit}"
         msg += f", {rate:,.1f} {self.unit}/s" if rate < 10 else f", {rate:,.0f} {self.unit}/s"
-        if self.total and self.n < self.total and rate > 0:
-            msg += f", ETA {fmt_seconds((self.total - self.n) / rate)}"
+        eta = self.eta()
+        if eta is not None:
+            msg += f", ETA {fmt_seconds(eta)}"
         if self.postfix:
             msg += f", {self.postfix}"
         return msg + f" [{fmt_seconds(dt)}]"

@@ -146,8 +146,11 @@ class SeqGSN(nn.Module):
         if cs.x_walk > 0 and not cs.with_x:
             raise ValueError("x_walk needs with_x (the x reconstruction is what is fed back)")
         trans = self.crf_transitions() if cs.sampler == "crf" else None   # fixed along the chain
-        ctx_h1, ctx_y, pad = self._context(tokens, mask, profile, cs)
         B, L = tokens.shape
+        x_state, x_hid = tokens, None                                                         # x_t [B, L]
+        if cs.x_walk > 0:                       # x~_0: step 0's corruption of x (later steps: in the loop)
+            x_hid = mask & (noise.rand((B, L), tokens.device) < cs.x_walk)
+        ctx_h1, ctx_y, pad = self._context(self._x_in(x_state, x_hid), mask, profile, cs)
         known = clamp[0] & mask if clamp is not None else torch.zeros_like(mask)
         known_y = None
         if clamp is not None:
@@ -164,11 +167,11 @@ class SeqGSN(nn.Module):
         schedule = PredictionSchedule(free, cs.reveal, cs.groups, noise) if cs.mode == "predict" else None
         hs: List[Optional[torch.Tensor]] = [None] * len(self.cfg.hidden)
         out = ChainOutput()
-        x_state = tokens                                                                      # x_t [B, L]
         for step in range(cs.steps):
-            if cs.x_walk > 0:                  # x~_t: a fresh corruption of the current x state
-                x_hid = mask & (noise.rand((B, L), tokens.device) < cs.x_walk)
-                ctx_h1, ctx_y, pad = self._context(torch.where(x_hid, MASK, x_state), mask, profile, cs)
+            if cs.x_walk > 0:
+                if step > 0:                   # x~_t: a fresh corruption of the current x state
+                    x_hid = mask & (noise.rand((B, L), tokens.device) < cs.x_walk)
+                    ctx_h1, ctx_y, pad = self._context(self._x_in(x_state, x_hid), mask, profile, cs)
                 out.x_hidden.append(x_hid)
             if schedule is None:
                 masked = decided = training_mask(free, step == 0, cs.mask_all_p, noise)
@@ -195,6 +198,10 @@ class SeqGSN(nn.Module):
             y = y * pad
             out.samples.append(y.max(1).indices)                                              # [B, L]
         return out
+
+    @staticmethod
+    def _x_in(x_state, x_hid):
+        return x_state if x_hid is None else torch.where(x_hid, MASK, x_state)
 
     def _context(self, tokens, mask, profile, cs: ChainSettings):
         ctx_h1, ctx_y, pad = self.context(tokens, mask, profile)

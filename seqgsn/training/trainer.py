@@ -105,9 +105,10 @@ class Trainer:
         x_p = model_cfg.x_corruption_p
         hybrid = train_cfg.hybrid_lambda < 1.0 and x_p > 0 and train_cfg.x_term
         walk_x = hybrid and train_cfg.x_walkback          # the chain masks x itself, step by step
+        mask_x_once = x_p > 0 and (hybrid or not train_cfg.x_term) and not walk_x   # x_term off: masking alone
         x_where = None
         tok_in = tokens
-        if x_p > 0 and (hybrid or not train_cfg.x_term) and not walk_x:
+        if mask_x_once:
             x_where = (rand(B, L) < x_p) & mask
             tok_in = torch.where(x_where, torch.full_like(tokens, MASK), tokens)
         # Clamped chains: a random fraction of some chains' 8-state labels is held fixed at every
@@ -339,12 +340,11 @@ class Trainer:
                 bar.update(1)
                 if train_cfg.log_every and self.global_step % train_cfg.log_every == 0:
                     rate = res_count / max(time.time() - tick, 1e-9)
-                    eta = (self.total_steps - self.global_step) * (time.monotonic() - bar.t0) / max(bar.n - bar.n0, 1)
                     self.log(f"[train] epoch {self.epoch + 1}/{train_cfg.epochs} step {si + 1}/{n_steps} "
                              f"loss {np.mean(run_loss[-train_cfg.log_every:]):.4f} "
                              + " ".join(f"{k} {v:.4f}" for k, v in parts.items())
                              + f" lr {self.lr_at(self.global_step):.2e} {rate:,.0f} res/s, walkback ETA "
-                             + fmt_seconds(eta)
+                             + fmt_seconds(bar.eta() or 0)
                              + (f" (rank 0 of {self.dist.world})" if self.dist.world > 1 else ""))
                 if train_cfg.checkpoint_every and self.global_step % train_cfg.checkpoint_every == 0:
                     self.elapsed = time.time() - start

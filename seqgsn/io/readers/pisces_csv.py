@@ -70,12 +70,9 @@ def terminal_coil_mask(ss8: str, keep: int) -> np.ndarray:
 def read_pisces_csv(path, terminal_coil=None) -> list:
     keep = None
     if terminal_coil is not None:
-        try:
-            keep = int(terminal_coil)
-        except ValueError:
-            keep = -1
-        if keep < 0:
+        if not str(terminal_coil).isdigit():
             raise ConfigError(f"option terminal_coil must be an integer >= 0, got {terminal_coil!r}", file=path)
+        keep = int(terminal_coil)
     ix, rows = csv_rows(path, REQUIRED, "PISCES")
     chain_col = ix.get("chain_code")
     out, seen = [], set()
