@@ -10,7 +10,9 @@ the JSON ``seqgsn evaluate --json`` wrote for the same data (seed 0: the same pr
 count, as counted by ``seqgsn.evaluation.evaluate`` (per chain: 8-state counts for Q8, all labelled residues
 for Q3 and SOV3, SOV3 weighted by chain length as ``evaluate`` does). A set with 3-state labels only (NEW364)
 gets Q3 and SOV3. The CI resamples chains with replacement (2,000 draws, seeded), so residues of one chain
-move together. Each B is compared with A. Prints; asserts nothing.
+move together. Each B is compared with A. When A and B are both evaluate JSONs with 8-state labels, a second
+line splits A-B Q8 by true class (the diagonals of their ``confusion8``: the contributions add up to A-B)
+and names where B's lost residues of each class went. Prints; asserts nothing.
 """
 from __future__ import annotations
 
@@ -57,6 +59,21 @@ def paired_ci(num_a, num_b, den, draws: int = 2000, seed: int = 0) -> tuple:
     return 100 * (num_a.sum() - num_b.sum()) / den.sum(), 100 * lo, 100 * hi
 
 
+def class_contributions(json_a, json_b) -> tuple:
+    """-> ({class: A-B Q8 points from residues of that true class}, {class: {predicted: B-A count}}).
+
+    From the 8-state confusion matrices (rows true, columns predicted) of two evaluate JSONs on the same
+    residues; the contributions sum to A-B Q8."""
+    ca, cb = (np.array(json.loads(Path(p).read_text())["confusion8"], float) for p in (json_a, json_b))
+    labels = json.loads(Path(json_a).read_text())["labels8"]
+    if ca.sum() != cb.sum() or not np.array_equal(ca.sum(1), cb.sum(1)):
+        raise SystemExit(f"{json_a} and {json_b} were not scored on the same residues")
+    diag = 100 * (np.diag(ca) - np.diag(cb)) / ca.sum()
+    moved = {t: {p: int(cb[i, j] - ca[i, j]) for j, p in enumerate(labels) if j != i and cb[i, j] != ca[i, j]}
+             for i, t in enumerate(labels)}
+    return dict(zip(labels, diag)), moved
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--a", required=True, help="model file A (or its `seqgsn evaluate --json` output on --data)")
@@ -81,6 +98,12 @@ def main(argv=None) -> None:
             parts.append(f"{name} A {100 * A[num].sum() / A[den].sum():.2f} B {100 * B[num].sum() / B[den].sum():.2f} "
                          f"A-B {diff:+.2f} [{lo:+.2f}, {hi:+.2f}]")
         print(f"B = {b}: " + "; ".join(parts) + f" (95% CI, chain bootstrap, {a.draws} draws)", flush=True)
+        if str(a.a).endswith(".json") and str(b).endswith(".json") and A["n8"].sum() > 0:
+            contrib, moved = class_contributions(a.a, b)
+            worst = max(contrib, key=contrib.get)        # where B lost most
+            where = ", ".join(f"{p} {n:+d}" for p, n in sorted(moved[worst].items(), key=lambda kv: -abs(kv[1]))[:3])
+            print("  A-B Q8 by true class: " + " ".join(f"{c} {v:+.2f}" for c, v in contrib.items())
+                  + f"; B's true {worst} went to: {where} (residues, B - A)", flush=True)
 
 
 if __name__ == "__main__":

@@ -104,6 +104,10 @@ class TrainConfig:
     clamp_train_max: float = 0.6                 # max fraction of labels given to those chains
     mask_all_p: float = 0.3                      # walkback starts from the true labels masked at a rate
                                                  # r ~ U(0,1); this fraction of chains starts all-masked
+    relabel_p: float = 0.0                       # walkback steps >= 1: each chain swaps a fraction
+                                                 # s ~ U(0, relabel_p) of its shown labels for draws from
+                                                 # the previous step (the model's own guesses), which the
+                                                 # step must re-decide (substitution corruption)
     hybrid_lambda: float = 1.0                   # lambda * sup(y) + (1 - lambda) * unsup(x)
     x_walkback: bool = False                     # hybrid: x walked with the labels (re-masked each step at
                                                  # model.x_corruption_p, reconstructed, fed back; Zoehrer &
@@ -230,6 +234,8 @@ def validate(cfg: Config, source: str = "<config>") -> None:
         raise ConfigError(f"data.dedupe_prefer must be 8-state|order, got {cfg.data.dedupe_prefer!r}", file=source)
     if not (0 < cfg.data.dedupe_identity <= 1 and 0 < cfg.data.dedupe_coverage <= 1):
         raise ConfigError("data.dedupe_identity and data.dedupe_coverage must be in (0, 1]", file=source)
+    if not 0.0 <= t.relabel_p < 1.0:
+        raise ConfigError(f"train.relabel_p must be in [0, 1), got {t.relabel_p}", file=source)
     if not 0.0 <= t.hybrid_lambda <= 1.0:
         raise ConfigError("train.hybrid_lambda must be in [0, 1]", file=source)
     t = cfg.train

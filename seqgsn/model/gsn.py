@@ -17,7 +17,10 @@ chains: the state prediction starts from), then unrolled ``walkback`` steps, eac
 state at a fresh rate. The cost sums, over steps, the mean NLL of the true labels of the residues the
 step hid, so the reconstruction learns to read the shown labels (true ones, and its own earlier
 draws) as well as x. Gradients flow through the hidden units; drawn labels are constants. Residues with only a
-3-state label start masked.
+3-state label start masked. Substitution corruption (``relabel`` > 0, steps >= 1): a fraction s ~ U(0,
+relabel) of each chain's shown free labels is swapped for draws from the previous step's reconstruction
+(plausible wrong labels, like the chain's own draws); those residues stay visible but count as decided:
+scored and redrawn like the hidden ones, so the reconstruction also learns to overrule shown labels.
 
 Prediction (``mode='predict'``, ``masking.PredictionSchedule``): a reveal sweep of ``reveal`` steps
 from the all-masked state (each step decides one random group of residues, seeing the ones decided
@@ -46,7 +49,7 @@ from ..alphabet import MASK, N_AA_INPUT, SS8
 from ..config import ModelConfig
 from . import crf
 from .backbone import Backbone
-from .masking import PredictionSchedule, training_mask
+from .masking import PredictionSchedule, substitution_mask, training_mask
 from .noise import Noise, sample_onehot
 from .transition import Transition
 
@@ -70,6 +73,7 @@ class ChainSettings:
     final_state: bool = True         # False: the last step draws no label state (nothing reads it)
     with_x: bool = False             # hybrid: also reconstruct x at every step
     x_walk: float = 0.0              # > 0 (train): x is walked too, this fraction re-masked per step
+    relabel: float = 0.0             # > 0 (train): substitution corruption of shown labels (docstring)
 
 
 @dataclass
@@ -143,6 +147,8 @@ class SeqGSN(nn.Module):
             raise ValueError("sampler 'crf' needs a model with label_pairwise")
         if cs.mode == "train" and truth is None:
             raise ValueError("mode 'train' needs the true labels")
+        if cs.relabel > 0 and cs.mode != "train":
+            raise ValueError("relabel is a training corruption (mode 'train')")
         if cs.x_walk > 0 and not cs.with_x:
             raise ValueError("x_walk needs with_x (the x reconstruction is what is fed back)")
         trans = self.crf_transitions() if cs.sampler == "crf" else None   # fixed along the chain
@@ -175,6 +181,11 @@ class SeqGSN(nn.Module):
                 out.x_hidden.append(x_hid)
             if schedule is None:
                 masked = decided = training_mask(free, step == 0, cs.mask_all_p, noise)
+                if cs.relabel > 0 and step > 0:        # y~_t also swaps shown labels for plausible guesses
+                    swapped = substitution_mask(free, masked, cs.relabel, noise)
+                    guess = sample_onehot(logits, noise)                                      # [B, 8, L]
+                    y = torch.where(swapped.unsqueeze(1), guess, y)
+                    decided = masked | swapped
             else:
                 masked, decided = schedule.step(step)
             y_in = y * (~masked).unsqueeze(1).to(y.dtype) * pad                              # y~_t

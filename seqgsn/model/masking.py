@@ -21,6 +21,15 @@ def training_mask(free: torch.Tensor, first: bool, mask_all_p: float, noise: Noi
     return free & (noise.rand((B, L), free.device) < rate)
 
 
+def substitution_mask(free: torch.Tensor, masked: torch.Tensor, relabel_p: float, noise: Noise) -> torch.Tensor:
+    """free, masked [B, L] bool -> substituted [B, L] bool: shown free residues whose label a walkback
+    step swaps for the model's own guess (each chain a rate s ~ U(0, relabel_p)), so that the step
+    learns to re-decide shown labels that may be wrong, as the chain's own draws can be."""
+    B, L = free.shape
+    rate = noise.rand((B, 1), free.device) * relabel_p
+    return free & ~masked & (noise.rand((B, L), free.device) < rate)
+
+
 def random_groups(free: torch.Tensor, groups: int, noise: Noise) -> torch.Tensor:
     """A random partition of each chain's positions into ``groups`` groups -> ids [B, L] long."""
     u = noise.rand(tuple(free.shape), free.device)

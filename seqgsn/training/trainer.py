@@ -122,14 +122,16 @@ class Trainer:
                 clamp = (known, y8)
                 weight = weight * (~known)
         settings = ChainSettings(train_cfg.walkback, mode="train", noisy=True,
-                                 mask_all_p=train_cfg.mask_all_p, with_x=hybrid, x_walk=x_p if walk_x else 0.0)
+                                 mask_all_p=train_cfg.mask_all_p, with_x=hybrid, x_walk=x_p if walk_x else 0.0,
+                                 relabel=train_cfg.relabel_p)
         out = self.model.run_chain(tok_in, mask, settings, Noise.shared(gen), profile=batch.get("profile"),
                                    truth=y8, clamp=clamp)
         k = len(out.step_logits)
         ws = [1.0 / k] * k if train_cfg.step_weights == "uniform" else [0.0] * (k - 1) + [1.0]
-        # Each step is scored on the residues it hid (Bengio et al. 2013, Sec. 3.1: under masking
-        # corruption the reconstruction of a shown residue is the identity; training it to copy would
-        # spend the label pathway on copying instead of reading the context).
+        # Each step is scored on the residues it decided: the ones it hid (Bengio et al. 2013, Sec. 3.1:
+        # under masking corruption the reconstruction of a shown residue is the identity; training it to
+        # copy would spend the label pathway on copying instead of reading the context), plus, with
+        # train.relabel_p, the shown ones whose label it swapped (their reconstruction is not the identity).
         sup = torch.zeros((), device=dev)
         for w, lg, hidden in zip(ws, out.step_logits, out.step_masked):
             s, n = label_nll(lg, y8, y3, weight * hidden)

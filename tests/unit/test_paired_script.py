@@ -58,3 +58,24 @@ def test_an_evaluate_json_stands_for_its_model(tmp_path, tiny_model_file):
     (tmp_path / "other.json").write_text(json.dumps({"per_chain": m["per_chain"][1:]}))
     with __import__("pytest").raises(SystemExit, match="not the chains"):
         paired.per_chain_counts(tmp_path / "other.json", refs)
+
+
+def test_class_contributions_add_up_and_name_where_residues_went(tmp_path):
+    import json
+    labels = list("HGIEBTSC")
+    ca = np.diag([50, 0, 0, 30, 0, 10, 0, 40]).astype(int)
+    cb = ca.copy()
+    t, h, c = labels.index("T"), labels.index("H"), labels.index("C")
+    cb[t, t] -= 6; cb[t, c] += 6          # B calls 6 turns coil
+    cb[h, h] -= 2; cb[h, t] += 2          # and 2 helix residues turn
+    for name, m in (("a", ca), ("b", cb)):
+        (tmp_path / f"{name}.json").write_text(json.dumps({"confusion8": m.tolist(), "labels8": labels}))
+    contrib, moved = paired.class_contributions(tmp_path / "a.json", tmp_path / "b.json")
+    n = ca.sum()
+    assert abs(contrib["T"] - 600 / n) < 1e-9 and abs(contrib["H"] - 200 / n) < 1e-9
+    assert abs(sum(contrib.values()) - 100 * (np.trace(ca) - np.trace(cb)) / n) < 1e-9
+    assert moved["T"] == {"C": 6} and moved["H"] == {"T": 2} and moved["E"] == {}
+    cb[c, c] += 1
+    (tmp_path / "b.json").write_text(json.dumps({"confusion8": cb.tolist(), "labels8": labels}))
+    with __import__("pytest").raises(SystemExit, match="same residues"):
+        paired.class_contributions(tmp_path / "a.json", tmp_path / "b.json")

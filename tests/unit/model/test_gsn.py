@@ -353,3 +353,28 @@ def test_label_encoder_is_padding_safe_and_trained(tiny_cfg):
     full = run(m, tokens, mask, 1, seed=1, noisy=False, clamp=(known & mask, y8))
     alone = run(m, tokens[1:2, :10], mask[1:2, :10], 1, seed=1, noisy=False, clamp=(known[1:2, :10], y8[1:2, :10]))
     assert torch.allclose(full.step_logits[-1][1, :10], alone.step_logits[-1][0], atol=1e-5)
+
+
+def test_relabel_swaps_shown_labels_that_the_step_then_decides(tiny_cfg):
+    # Substitution corruption: from step 1 on, some shown free labels are swapped for the model's
+    # guesses and counted as decided (scored, redrawn); clamped and padded residues never are.
+    torch.manual_seed(0)
+    m = SeqGSN(tiny_cfg.model).eval()
+    g = torch.Generator().manual_seed(3)
+    B, L = 64, 60
+    tokens = torch.randint(0, 20, (B, L), generator=g)
+    mask = torch.ones(B, L, dtype=torch.bool)
+    mask[:, 50:] = False
+    y8 = torch.randint(0, 8, (B, L), generator=g).masked_fill(~mask, -1)
+    known = (torch.rand(B, L, generator=g) < 0.2) & mask
+    kw = dict(mode="train", truth=y8, mask_all_p=0.0, clamp=(known, y8))
+    plain = run(m, tokens, mask, 4, seed=5, **kw)
+    swapped = run(m, tokens, mask, 4, seed=5, relabel=0.9, **kw)
+    assert torch.equal(plain.step_masked[0], swapped.step_masked[0])       # step 0: masking only
+    free = (mask & ~known).sum().item()
+    frac = lambda out: sum(d.sum().item() for d in out.step_masked[1:]) / (3 * free)   # noqa: E731
+    assert frac(plain) < 0.58 and frac(swapped) > frac(plain) + 0.12       # E[r + (1 - r) s] = 0.725
+    for d in swapped.step_masked:
+        assert not (d & known).any() and not (d & ~mask).any()
+    with __import__("pytest").raises(ValueError, match="relabel"):
+        run(m, tokens, mask, 2, seed=0, relabel=0.3)                       # prediction never swaps
