@@ -2,7 +2,8 @@
 """Package a trained run as the bundled default model, with its model card.
 
     python scripts/package_model.py --run runs/default --cb513 runs/default/cb513.json \
-        --ablation-run runs/ablation --ablation-cb513 runs/ablation/cb513.json [--steps K --burn-in B]
+        [--new364 runs/default/new364.json] --ablation-run runs/ablation --ablation-cb513 runs/ablation/cb513.json \
+        [--ablation-new364 runs/ablation/new364.json] [--steps K --burn-in B]
 
 Copies <run>/model.pt to seqgsn/models/default.pt with the CB513 numbers added to its
 ``metrics`` (so `seqgsn.load_model().metrics` carries them), and writes
@@ -40,6 +41,8 @@ def main():
     ap.add_argument("--cb513", required=True, type=Path)
     ap.add_argument("--ablation-run", type=Path)
     ap.add_argument("--ablation-cb513", type=Path)
+    ap.add_argument("--new364", type=Path, help="evaluate JSON of the run on FLIP's test split (3-state)")
+    ap.add_argument("--ablation-new364", type=Path)
     ap.add_argument("--steps", type=int, help="chain steps stored in the packaged model (default: the run's)")
     ap.add_argument("--burn-in", type=int, help="chain burn-in stored in the packaged model (default: the run's)")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "seqgsn" / "models")
@@ -65,6 +68,9 @@ def main():
     for stage in ("calibration", "pairwise"):          # the post-walkback stages' own records
         if (d.get("metrics") or {}).get(stage):
             metrics[stage] = d["metrics"][stage]
+    for key, path in (("new364", a.new364), ("ablation_new364", a.ablation_new364)):
+        if path:
+            metrics[key] = _summary(json.loads(path.read_text()))
     if a.ablation_cb513:
         metrics["ablation_cb513"] = _summary(json.loads(a.ablation_cb513.read_text()))
         ah = _history(a.ablation_run) if a.ablation_run else []
@@ -103,6 +109,14 @@ LICENCES = {
 }
 
 
+# Corpora read by seqgsn but left out of the bundled recipe, and why (docs/results.md).
+NOT_USED = {
+    "pisces_pdb2018": "adding it lowered CB513 Q8 by 0.79 [0.55, 1.05] at equal budget (docs/results.md, Data)",
+    "icml2014_cb6133filtered": "adding it lowered CB513 Q8 by 0.38 [0.18, 0.57] at equal budget (docs/results.md, Data)",
+    "tianchi2020": "its licence: it may be used for research, never shipped",
+}
+
+
 def render_card(card: dict) -> str:
     m, td, cfg = card["metrics"], card["training_data"] or {}, card["config"]
     cb, ab = m["cb513"], m.get("ablation_cb513", {})
@@ -120,6 +134,9 @@ def render_card(card: dict) -> str:
                         f"{c.get('near_identical_removed', 0)} near-identical removed)" if "after_dedupe" in c else ""))
     lines += [f"  - licence of {e}: {LICENCES[e]}" for e in dict.fromkeys(
         c["entry"].partition("?")[0] for c in td.get("corpora", [])) if e in LICENCES]
+    used = {c["entry"].partition("?")[0] for c in td.get("corpora", [])}
+    lines += [f"- not in this model: {e} (licence: {lic}; why: {NOT_USED[e]})"
+              for e, lic in LICENCES.items() if e not in used and e in NOT_USED]
     lines += [
         f"- filter: {td.get('filter_tool')}; removed every training chain with identity >= "
         f"{td.get('filter_identity')} over coverage >= {td.get('filter_coverage')} of either chain to any chain of "
@@ -138,6 +155,12 @@ def render_card(card: dict) -> str:
         lines.append(f"| deterministic ablation (same backbone and data; its own minutes) | {_pct(ab.get('q8'))} | "
                      f"{_pct(ab.get('q3'))} | {_pct(ab.get('sov3'))} | {ab.get('ece8', float('nan')):.4f} | "
                      f"{ab.get('brier8', float('nan')):.4f} | {m.get('ablation_train_minutes')} |")
+    if m.get("new364"):
+        nw, an = m["new364"], m.get("ablation_new364") or {}
+        lines += ["", f"NEW364 (FLIP's test split, 3-state, {nw.get('n_chains')} chains / {nw.get('n_residues')} residues): "
+                      f"Q3 {_pct(nw.get('q3'))}, SOV3 {_pct(nw.get('sov3'))}"
+                      + (f"; deterministic ablation Q3 {_pct(an.get('q3'))}, SOV3 {_pct(an.get('sov3'))}" if an else "")
+                      + "."]
     v = m["validation"]
     lines += ["", f"Validation (held-out clusters of the training corpus), best epoch {v.get('epoch')}: "
                   f"Q8 {_pct(v.get('val_q8'))}, Q3 {_pct(v.get('val_q3'))}.", ""]

@@ -26,9 +26,11 @@ def test_package_keeps_pairwise_metrics_and_refuses_other_chain_settings(tmp_pat
     cb.write_text(json.dumps({"q8": 0.5, "q3": 0.6, "sov3": 0.55, "n_chains": 3, "n_residues": 300,
                               "calibration": {"ece8": 0.05, "brier8": 0.6},
                               "chain": {"steps": ch["steps"], "burn_in": ch["burn_in"]}}))
+    nw = tmp_path / "new364.json"
+    nw.write_text(json.dumps({"q8": None, "q3": 0.7123, "sov3": 0.65, "n_chains": 364, "n_residues": 75402}))
     out = tmp_path / "pkg"
     cmd = [sys.executable, str(REPO / "scripts" / "package_model.py"), "--run", str(run), "--cb513", str(cb),
-           "--out", str(out)]
+           "--new364", str(nw), "--out", str(out)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     model, cfg, info = load_model_file(out / "default.pt")
@@ -36,5 +38,7 @@ def test_package_keeps_pairwise_metrics_and_refuses_other_chain_settings(tmp_pat
     assert cfg.chain.sampler == "crf" and torch.equal(model.pairwise, d["state_dict"]["pairwise"])
     card = (out / "MODEL_CARD.md").read_text()
     assert "CRF sampler" in card and "0.4500" in card and "H 1.000" in card
+    assert "not in this model: tianchi2020" in card     # the run read no corpus, so every one is listed
+    assert "NEW364" in card and "Q3 71.23" in card and info["metrics"]["new364"]["q3"] == 0.7123
     r = subprocess.run(cmd + ["--steps", str(ch["steps"] + 1)], capture_output=True, text=True)
     assert r.returncode != 0 and "evaluate with the shipped settings" in r.stderr
