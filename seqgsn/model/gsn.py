@@ -138,11 +138,16 @@ class SeqGSN(nn.Module):
         return self.x_out(back.transpose(1, 2))
 
     def run_chain(self, tokens, mask, settings: ChainSettings, noise: Noise, *, profile=None,
-                  truth=None, clamp=None) -> ChainOutput:
+                  truth=None, clamp=None, start=None) -> ChainOutput:
         """Unroll the chain (module docstring). tokens [B, L] int, mask [B, L] bool;
         truth [B, L] int (-1 = no 8-state label): the training example walkback starts from
-        (``mode='train'``); clamp = (known [B, L] bool, labels [B, L] int): labels held fixed."""
+        (``mode='train'``); clamp = (known [B, L] bool, labels [B, L] int): labels held fixed;
+        start [B, L] int: the label state a prediction chain without reveal sweep (``reveal=0``)
+        starts from, e.g. a prediction, to follow where the chain goes from there."""
         cs = settings
+        if (start is not None) != (cs.mode == "predict" and cs.reveal == 0):
+            raise ValueError("a start state goes with mode 'predict' and reveal=0, and reveal=0 needs one")
+        truth = start if start is not None else truth
         if cs.sampler == "crf" and not self.cfg.label_pairwise:
             raise ValueError("sampler 'crf' needs a model with label_pairwise")
         if cs.mode == "train" and truth is None:

@@ -45,10 +45,13 @@ class PredictionSchedule:
     the GSN reading of iterative mask-predict decoding). Steps R, R+1, ...: sweeps of ``groups`` = G
     steps, each sweep a fresh random partition; step g of a sweep hides and re-decides group g
     alone, every other residue shown with its current label. ``step(t)`` -> (hidden [B, L],
-    committed [B, L]): what the step cannot see, and whose label it draws anew."""
+    committed [B, L]): what the step cannot see, and whose label it draws anew. ``reveal`` = 0: no
+    reveal sweep, the sweeps start at once from the state the chain was given (``run_chain(start=...)``)."""
 
     def __init__(self, free: torch.Tensor, reveal: int, groups: int, noise: Noise):
-        self.free, self.reveal, self.groups, self.noise = free, max(1, reveal), groups, noise
+        if reveal < 0 or groups < 1:
+            raise ValueError(f"reveal must be >= 0 and groups >= 1, got {reveal}, {groups}")
+        self.free, self.reveal, self.groups, self.noise = free, reveal, groups, noise
         self.ids: Optional[torch.Tensor] = None
 
     def step(self, t: int):

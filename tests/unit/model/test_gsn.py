@@ -17,7 +17,7 @@ def _batch(B=3, L=17, seed=0):
 
 def run(m, tokens, mask, steps, seed=None, **kw):
     """run_chain with one shared generator (``seed``; None = unseeded) and ChainSettings from kw."""
-    call = {k: kw.pop(k) for k in ("clamp", "truth", "profile") if k in kw}
+    call = {k: kw.pop(k) for k in ("clamp", "truth", "profile", "start") if k in kw}
     gen = torch.Generator().manual_seed(seed) if seed is not None else torch.Generator().manual_seed(0)
     return m.run_chain(tokens, mask, ChainSettings(steps, **kw), Noise.shared(gen), **call)
 
@@ -378,3 +378,21 @@ def test_relabel_swaps_shown_labels_that_the_step_then_decides(tiny_cfg):
         assert not (d & known).any() and not (d & ~mask).any()
     with __import__("pytest").raises(ValueError, match="relabel"):
         run(m, tokens, mask, 2, seed=0, relabel=0.3)                       # prediction never swaps
+
+
+def test_a_prediction_chain_can_start_from_a_given_state(tiny_cfg):
+    # reveal=0: no reveal sweep; the first step already shows the start state's labels outside its
+    # group, so two different start states give different first-step logits.
+    torch.manual_seed(0)
+    m = SeqGSN(tiny_cfg.model).eval()
+    tokens, mask, y8 = _batch()
+    a = run(m, tokens, mask, 2, seed=4, reveal=0, groups=2, noisy=False, start=y8.clamp_min(0))
+    b = run(m, tokens, mask, 2, seed=4, reveal=0, groups=2, noisy=False, start=(y8.clamp_min(0) + 3) % 8)
+    assert not torch.allclose(a.step_logits[0], b.step_logits[0])
+    hidden0 = a.step_masked[0]
+    assert hidden0.any() and not hidden0[mask].all()                     # one group, not everything
+    import pytest
+    with pytest.raises(ValueError, match="start"):
+        run(m, tokens, mask, 2, seed=4, reveal=0, groups=2)                # reveal=0 needs a start
+    with pytest.raises(ValueError, match="start"):
+        run(m, tokens, mask, 2, seed=4, reveal=1, groups=2, start=y8.clamp_min(0))
