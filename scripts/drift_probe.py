@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 import seqgsn
-from seqgsn.alphabet import SS8, encode_sequence, ss8_to_ss3
+from seqgsn.alphabet import SS8, encode_sequence, encode_ss8, ss8_to_ss3
 from seqgsn.data.training_set import parse_entry
 from seqgsn.evaluation import segments
 from seqgsn.io.corpus import read_corpus
@@ -43,6 +43,11 @@ def sampled_states(model, tokens, start, n: int, groups: int, sweeps: int, seed:
     return ["".join(SS8[i] for i in s.tolist()) for s in out.samples[-1]]
 
 
+def helix_runs(labels: str, keep) -> list:
+    """8-state labels -> lengths of the 3-state helix segments over the evaluated residues (``keep``)."""
+    return segments(ss8_to_ss3("".join(c for c, k in zip(labels, keep) if k)), "H")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True, help="labelled corpus with 8-state labels (PATH?split=... too)")
@@ -58,25 +63,23 @@ def main(argv=None) -> None:
     path, opts = parse_entry(a.data)
     refs = [r for r in read_corpus(str(path), **opts) if r.ss8 is not None][: a.max_chains]
     preds = predictor.predict([r.as_record() for r in refs], seed=a.seed)
-    truth, argmax = [], []
+    truth, argmax, inputs = [], [], []
     for ref, p in zip(refs, preds):
         keep = ref.eval_mask()
-        truth += segments(ss8_to_ss3("".join(c for c, k in zip(ref.ss8, keep) if k)), "H")
-        argmax += segments(ss8_to_ss3("".join(c for c, k in zip(p.ss8, keep) if k)), "H")
+        truth += helix_runs(ref.ss8, keep)
+        argmax += helix_runs(p.ss8, keep)
+        start = torch.as_tensor(encode_ss8(p.ss8)).unsqueeze(0).repeat(a.samples, 1)      # [samples, L]
+        inputs.append((keep, torch.as_tensor(encode_sequence(ref.seq)), start))
     print(f"{len(refs)} chains x {a.samples} samples, {a.groups} groups per sweep; mean H segment length: "
           f"truth {np.mean(truth):.2f}, argmax {np.mean(argmax):.2f}")
     for sweeps in [int(s) for s in a.sweeps.split(",")]:
         t0, lens = time.time(), {"argmax start": [], "all-masked start": []}
-        for ref, p in zip(refs, preds):
-            keep = ref.eval_mask()
-            tokens = torch.as_tensor(encode_sequence(ref.seq))
-            start = torch.as_tensor([SS8.index(c) for c in p.ss8]).unsqueeze(0).repeat(a.samples, 1)
+        for keep, tokens, start in inputs:
             for name, st in (("argmax start", start), ("all-masked start", None)):
                 for s in sampled_states(model, tokens, st, a.samples, a.groups, sweeps, a.seed):
-                    lens[name] += segments(ss8_to_ss3("".join(c for c, k in zip(s, keep) if k)), "H")
+                    lens[name] += helix_runs(s, keep)
         print(f"  after {sweeps:3d} sweeps: " + ", ".join(f"{k} {np.mean(v):.2f}" for k, v in lens.items())
               + f"  ({time.time() - t0:.0f} s)", flush=True)
-
 
 if __name__ == "__main__":
     main()

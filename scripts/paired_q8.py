@@ -64,8 +64,8 @@ def class_contributions(json_a, json_b) -> tuple:
 
     From the 8-state confusion matrices (rows true, columns predicted) of two evaluate JSONs on the same
     residues; the contributions sum to A-B Q8."""
-    ca, cb = (np.array(json.loads(Path(p).read_text())["confusion8"], float) for p in (json_a, json_b))
-    labels = json.loads(Path(json_a).read_text())["labels8"]
+    a, b = (json.loads(Path(p).read_text()) for p in (json_a, json_b))
+    ca, cb, labels = np.array(a["confusion8"], float), np.array(b["confusion8"], float), a["labels8"]
     if ca.sum() != cb.sum() or not np.array_equal(ca.sum(1), cb.sum(1)):
         raise SystemExit(f"{json_a} and {json_b} were not scored on the same residues")
     diag = 100 * (np.diag(ca) - np.diag(cb)) / ca.sum()

@@ -238,7 +238,6 @@ def validate(cfg: Config, source: str = "<config>") -> None:
         raise ConfigError(f"train.relabel_p must be in [0, 1), got {t.relabel_p}", file=source)
     if not 0.0 <= t.hybrid_lambda <= 1.0:
         raise ConfigError("train.hybrid_lambda must be in [0, 1]", file=source)
-    t = cfg.train
     if t.x_walkback and not (t.x_term and t.hybrid_lambda < 1 and cfg.model.x_corruption_p > 0):
         raise ConfigError("train.x_walkback needs the hybrid x-term (train.hybrid_lambda < 1, train.x_term, "
                           "model.x_corruption_p > 0)", file=source)

@@ -147,7 +147,6 @@ class SeqGSN(nn.Module):
         cs = settings
         if (start is not None) != (cs.mode == "predict" and cs.reveal == 0):
             raise ValueError("a start state goes with mode 'predict' and reveal=0, and reveal=0 needs one")
-        truth = start if start is not None else truth
         if cs.sampler == "crf" and not self.cfg.label_pairwise:
             raise ValueError("sampler 'crf' needs a model with label_pairwise")
         if cs.mode == "train" and truth is None:
@@ -166,9 +165,10 @@ class SeqGSN(nn.Module):
         known_y = None
         if clamp is not None:
             known_y = F.one_hot(clamp[1].clamp_min(0), N_LABELS).transpose(1, 2).to(pad.dtype)  # [B, 8, L]
-        if truth is not None:
-            y = F.one_hot(truth.clamp_min(0), N_LABELS).transpose(1, 2).to(pad.dtype) \
-                * (truth >= 0).unsqueeze(1).to(pad.dtype)                                     # [B, 8, L]
+        y0 = start if start is not None else truth                                           # [B, L] or None
+        if y0 is not None:
+            y = F.one_hot(y0.clamp_min(0), N_LABELS).transpose(1, 2).to(pad.dtype) \
+                * (y0 >= 0).unsqueeze(1).to(pad.dtype)                                        # [B, 8, L]
         else:
             y = torch.zeros(B, N_LABELS, L, dtype=pad.dtype, device=tokens.device)
         kn = known.unsqueeze(1)                                                               # [B, 1, L]
