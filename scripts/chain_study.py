@@ -9,7 +9,7 @@ paired chain-bootstrap 95% CIs (2,000 draws, seeded; residues of one chain move 
    probabilities averaged; K = the model's chain steps): Q8 and SOV3.
 2. (--ablation) the GSN vs its deterministic ablation: Q8 and SOV3.
 3. the chain's own samples (``sampler='independent'``, ``--samples`` per chain, first ``--sample-chains``
-   chains): mean 3-state H segment length (truth, argmax, samples), H and E segment-length W1 to the
+   chains; ``--sample-reveal R --sample-restart``: each sample its own chain through an R-step reveal sweep): mean 3-state H segment length (truth, argmax, samples), H and E segment-length W1 to the
    truth, and how often the per-position majority of the samples equals ``predict``'s ss8.
 4. clamping through the chain: free-residue Q8 gain with 25% of evaluated residues clamped at random,
    and with contiguous 5-15-residue segments covering about 25%.
@@ -67,7 +67,8 @@ def samples_study(predictor, refs, preds, args) -> None:
     chosen = refs[: args.sample_chains]
     recs = [r.as_record() for r in chosen]
     t0 = time.time()
-    drawn = predictor.sample(recs, n=args.samples, seed=args.seed, sampler="independent")
+    drawn = predictor.sample(recs, n=args.samples, seed=args.seed, sampler="independent",
+                             reveal=args.sample_reveal, restart=args.sample_restart)
     lens = {k: {"truth": [], "argmax": [], "samples": []} for k in "HE"}
     agree = total = 0
     by_id = {p.id: p for p in preds}
@@ -84,7 +85,9 @@ def samples_study(predictor, refs, preds, args) -> None:
         pred8 = eval_only(ref, by_id[ref.id].ss8)
         agree += sum(a == b for a, b in zip(maj, pred8))
         total += len(pred8)
-    print(f"samples ({len(chosen)} chains x {args.samples}, independent sampler, {time.time() - t0:.0f} s):")
+    how = (f"reveal {args.sample_reveal or predictor.chain.reveal}"
+           + (", each sample its own chain" if args.sample_restart else ", one chain"))
+    print(f"samples ({len(chosen)} chains x {args.samples}, independent sampler, {how}, {time.time() - t0:.0f} s):")
     mh = {k: np.mean(v) for k, v in lens["H"].items()}
     print(f"  mean H segment length: truth {mh['truth']:.2f}, argmax {mh['argmax']:.2f}, samples {mh['samples']:.2f} "
           f"({100 * (mh['samples'] / mh['truth'] - 1):+.0f}% vs truth)")
@@ -144,6 +147,8 @@ def main(argv=None) -> None:
     ap.add_argument("--ablation", default=None, help="deterministic ablation model file")
     ap.add_argument("--samples", type=int, default=10)
     ap.add_argument("--sample-chains", type=int, default=150)
+    ap.add_argument("--sample-reveal", type=int, default=None, help="samples: reveal-sweep steps (default: the model's)")
+    ap.add_argument("--sample-restart", action="store_true", help="samples: every sample its own chain")
     ap.add_argument("--draws", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-chains", type=int, default=0, help="first N chains only (0 = all)")

@@ -161,20 +161,26 @@ class Predictor:
     def sample(self, records: Sequence[Record], *, n: int, burn_in: Optional[int] = None,
                thin: Optional[int] = None,
                seed: int = 0, clamps: Optional[Dict[str, str]] = None,
-               sampler: Optional[str] = None,
+               sampler: Optional[str] = None, reveal: Optional[int] = None, restart: bool = False,
                on_batch: Optional[Callable[[int], None]] = None) -> List[Prediction]:
         """n label sequences per record drawn from the chain: the first after the reveal sweep and
         ``burn_in`` (None = 0) more steps, then every ``thin`` steps (None = ``chain.groups``, one
         Gibbs sweep between samples).
 
         sampler: 'independent' | 'crf' (see ``ChainConfig.sampler``); None = the model's.
+        reveal: steps of the reveal sweep (None = ``chain.reveal``); restart: every sample is its own
+        chain through the reveal sweep (``seqgsn.chain.marginals.chain_samples``), ``thin`` unused.
         on_batch: as in :meth:`predict`."""
         burn_in = 0 if burn_in is None else burn_in
         thin = self.chain.groups if thin is None else thin
+        reveal = self.chain.reveal if reveal is None else reveal
+        if reveal < 1:
+            raise ConfigError(f"the reveal sweep needs at least one step (reveal={reveal})")
         sampler = self.resolve_sampler(sampler)
         out: List[Optional[Prediction]] = [None] * len(records)
         for idx, batch, clamp in self._batches(records, clamps):
-            s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, reveal=self.chain.reveal, groups=self.chain.groups,
+            s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, reveal=reveal, groups=self.chain.groups,
+                              restart=restart,
                               seed=seed, clamp=clamp, precision=self.chain.precision, sampler=sampler,
                               match_iters=self.chain.match_iters, match_step=self.chain.match_step).numpy()
             for j, i in enumerate(idx):

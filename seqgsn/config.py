@@ -100,10 +100,16 @@ class ChainConfig:
 class TrainConfig:
     walkback: int = 4                            # chain steps unrolled per update
     step_weights: str = "uniform"                # uniform | last (weight of each step's cost)
+    mask_weighting: str = "residue"              # residue: a step's cost is the mean NLL over every hidden
+                                                 # residue of the batch (a chain weighs in with its mask rate
+                                                 # r) | chain: the mean over each chain's hidden residues,
+                                                 # then over chains (every mask rate weighs the same)
     clamp_train_p: float = 0.3                   # fraction of chains started from partly known labels
     clamp_train_max: float = 0.6                 # max fraction of labels given to those chains
     mask_all_p: float = 0.3                      # walkback starts from the true labels masked at a rate
                                                  # r ~ U(0,1); this fraction of chains starts all-masked
+    mask_rate_power: float = 1.0                 # r = u ** power, u ~ U(0, 1): > 1 leans towards nearly-shown
+                                                 # states (the ones late reveal steps decide in)
     relabel_p: float = 0.0                       # walkback steps >= 1: each chain swaps a fraction
                                                  # s ~ U(0, relabel_p) of its shown labels for draws from
                                                  # the previous step (the model's own guesses), which the
@@ -246,6 +252,10 @@ def validate(cfg: Config, source: str = "<config>") -> None:
                           file=source)
     if t.step_weights not in ("uniform", "last"):
         raise ConfigError("train.step_weights must be uniform|last", file=source)
+    if not t.mask_rate_power > 0:
+        raise ConfigError(f"train.mask_rate_power must be > 0, got {t.mask_rate_power}", file=source)
+    if t.mask_weighting not in ("residue", "chain"):
+        raise ConfigError("train.mask_weighting must be residue|chain", file=source)
     if c.sampler not in ("independent", "crf"):
         raise ConfigError(f"chain.sampler must be independent|crf, got {c.sampler!r}", file=source)
     if len(m.crf_durations) != 8 or any(d < 1 for d in m.crf_durations):

@@ -38,6 +38,10 @@ def _predict_chunk(predictor, recs: List[Record], clamps: Optional[Dict[str, str
             kw["clamps"] = clamps
         if opts.sampler:
             kw["sampler"] = opts.sampler
+        if opts.reveal is not None:
+            kw["reveal"] = opts.reveal
+        if opts.restart:
+            kw["restart"] = True
         return fn(recs, n=opts.n, burn_in=opts.burn_in, thin=opts.thin, seed=seed, **kw)
     return fn(recs, clamps=clamps or None, steps=opts.steps, burn_in=opts.burn_in, seed=seed, **kw)
 

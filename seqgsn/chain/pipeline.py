@@ -75,7 +75,7 @@ class PredictorLike(Protocol):
         ...
 
     def sample(self, records: List[Record], *, n: int, burn_in: Optional[int] = None, thin: Optional[int] = None,
-               seed: int = 0) -> List[Prediction]:
+               seed: int = 0, reveal: Optional[int] = None, restart: bool = False) -> List[Prediction]:
         ...
 
 
@@ -91,6 +91,8 @@ class RunOptions:
     n: int = 1                             # samples per record (sample mode)
     thin: Optional[int] = None                   # None = the model's chain.groups (one sweep)
     sampler: Optional[str] = None          # sample mode: independent | crf (None = the model's)
+    reveal: Optional[int] = None           # sample mode: reveal-sweep steps (None = the model's chain.reveal)
+    restart: bool = False                  # sample mode: every sample its own chain (Predictor.sample)
     chunk_residues: int = DEFAULT_CHUNK_RESIDUES
     on_error: str = "skip"
 
@@ -102,7 +104,7 @@ class RunOptions:
             raise ConfigError(f"format {self.fmt!r} is not available for {self.mode} (one of {allowed})")
         if self.on_error not in ("skip", "fail"):
             raise ConfigError(f"on_error must be skip or fail, not {self.on_error!r}")
-        for k in ("chunk_residues", "n", "thin"):
+        for k in ("chunk_residues", "n", "thin", "reveal"):
             if getattr(self, k) is not None and getattr(self, k) < 1:
                 raise ConfigError(f"{k} must be >= 1, got {getattr(self, k)}")
         if self.sampler not in (None, "independent", "crf"):

@@ -130,9 +130,16 @@ def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_
               help="How each chain step draws the label sequence: crf = whole segments from the "
                    "model's CRF reconstruction (models with pairwise potentials); independent = "
                    "per residue. Default: the model's.")
+@click.option("--reveal", default=None, type=click.IntRange(min=1),
+              help="Steps of the reveal sweep from the all-masked state, each deciding a random share of "
+                   "the residues given those decided before (default: the model's chain.reveal).")
+@click.option("--restart", is_flag=True,
+              help="Every sample is its own chain through the reveal sweep (independent samples) "
+                   "instead of one chain sampled every --thin steps.")
 @handle_errors
 def sample(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-           batch_residues, threads, quiet, device, precision, n, thin, fmt, sampler):
+           batch_residues, threads, quiet, device, precision, n, thin, fmt, sampler, reveal, restart):
     """Draw N 8-state label sequences per record from the model's chain."""
     _run("sample", input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-         batch_residues, threads, quiet, device, precision, fmt, n=n, thin=thin, sampler=sampler)
+         batch_residues, threads, quiet, device, precision, fmt, n=n, thin=thin, sampler=sampler,
+         reveal=reveal, restart=restart)

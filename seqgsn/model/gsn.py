@@ -66,6 +66,7 @@ class ChainSettings:
     groups: int = 2                  # predict: then each step re-decides 1 / groups of the free residues
     noisy: bool = True               # hidden-unit noise and label draws; False = noise-free (argmax fed)
     mask_all_p: float = 0.3          # train: fraction of chains whose first step masks every label
+    mask_rate_power: float = 1.0     # train: mask rate r = u ** power, u ~ U(0, 1) (``masking.training_mask``)
     sampler: str = "independent"     # independent (per-residue draws) | crf (``label_pairwise`` models)
     match_iters: int = 0             # crf: IPF steps matching the step's marginals (``crf_unary``)
     match_step: float = 0.3
@@ -185,7 +186,7 @@ class SeqGSN(nn.Module):
                     ctx_h1, ctx_y, pad = self._context(self._x_in(x_state, x_hid), mask, profile, cs)
                 out.x_hidden.append(x_hid)
             if schedule is None:
-                masked = decided = training_mask(free, step == 0, cs.mask_all_p, noise)
+                masked = decided = training_mask(free, step == 0, cs.mask_all_p, noise, cs.mask_rate_power)
                 if cs.relabel > 0 and step > 0:        # y~_t also swaps shown labels for plausible guesses
                     swapped = substitution_mask(free, masked, cs.relabel, noise)
                     guess = sample_onehot(logits, noise)                                      # [B, 8, L]

@@ -22,6 +22,12 @@ def log_prob3(logp8: torch.Tensor) -> torch.Tensor:
 
 def label_nll(logits: torch.Tensor, y8: torch.Tensor, y3: torch.Tensor, weight: torch.Tensor):
     """logits [B, L, 8]; y8, y3 [B, L] (-1 = none); weight [B, L] float. -> (sum nll, count)."""
+    s, n = label_nll_per_chain(logits, y8, y3, weight)
+    return s.sum(), n.sum()
+
+
+def label_nll_per_chain(logits: torch.Tensor, y8: torch.Tensor, y3: torch.Tensor, weight: torch.Tensor):
+    """As ``label_nll``, per chain: -> (sum nll [B], count [B])."""
     logp = F.log_softmax(logits, -1)
     has8 = y8 >= 0
     has3 = (~has8) & (y3 >= 0)
@@ -29,7 +35,7 @@ def label_nll(logits: torch.Tensor, y8: torch.Tensor, y3: torch.Tensor, weight: 
     nll3 = -log_prob3(logp).gather(-1, y3.clamp_min(0).unsqueeze(-1)).squeeze(-1)
     w8 = weight * has8
     w3 = weight * has3
-    return (nll8 * w8).sum() + (nll3 * w3).sum(), (w8.sum() + w3.sum())
+    return (nll8 * w8).sum(-1) + (nll3 * w3).sum(-1), w8.sum(-1) + w3.sum(-1)
 
 
 def x_nll(x_logits: torch.Tensor, tokens: torch.Tensor, where: torch.Tensor):

@@ -8,14 +8,16 @@ import torch
 from .noise import Noise
 
 
-def training_mask(free: torch.Tensor, first: bool, mask_all_p: float, noise: Noise) -> torch.Tensor:
+def training_mask(free: torch.Tensor, first: bool, mask_all_p: float, noise: Noise,
+                  rate_power: float = 1.0) -> torch.Tensor:
     """free [B, L] bool (labelled, not clamped) -> masked [B, L] bool for one walkback step.
 
-    Each chain draws a mask rate r ~ U(0, 1) per step; at the first step a fraction ``mask_all_p``
-    of chains instead masks everything (r = 1), the state prediction starts from. Uniform r trains
-    the reconstruction for every amount of visible label context, from none to nearly all."""
+    Each chain draws a mask rate r = u ** rate_power, u ~ U(0, 1), per step; at the first step a fraction
+    ``mask_all_p`` of chains instead masks everything (r = 1), the state prediction starts from. Uniform r
+    (power 1) trains the reconstruction for every amount of visible label context, from none to nearly
+    all; power > 1 leans towards nearly-shown states (mean r = 1 / (1 + power))."""
     B, L = free.shape
-    rate = noise.rand((B, 1), free.device)
+    rate = noise.rand((B, 1), free.device) ** rate_power
     if first and mask_all_p > 0:
         rate = torch.where(noise.rand((B, 1), free.device) < mask_all_p, torch.ones_like(rate), rate)
     return free & (noise.rand((B, L), free.device) < rate)

@@ -190,3 +190,20 @@ def test_resume_through_cli(tmp_path, tiny_model_file, monkeypatch):
 def test_resume_needs_files(tmp_path, tiny_model_file):
     r = cli("predict", EX / "proteins.fasta", "--resume", "--model", tiny_model_file)
     assert r.exit_code == 2 and "--resume" in r.output
+
+
+def test_sample_restart_draws_each_sample_through_its_own_reveal_sweep(tmp_path, tiny_model_file):
+    """--restart --reveal R: sample k is chain k's state after an R-step reveal sweep; sample 1 is the plain
+    chain's first sample (same seed), later ones differ from the single chain's."""
+    def draw(*extra):
+        out = tmp_path / "s.jsonl"
+        r = cli("sample", EX / "proteins.fasta", "-n", 3, "-o", out, "--model", tiny_model_file, "--seed", 5, *extra)
+        assert r.exit_code == 0, r.output
+        return [json.loads(s)["samples"] for s in out.read_text().splitlines()]
+    restarted, one_chain = draw("--reveal", 4, "--restart"), draw("--reveal", 4)
+    assert restarted == draw("--reveal", 4, "--restart")                    # reproducible from the seed
+    assert all(a[0] == b[0] for a, b in zip(restarted, one_chain))
+    assert any(a[1:] != b[1:] for a, b in zip(restarted, one_chain))
+    assert any(len(set(s)) > 1 for s in restarted)                          # independent chains differ
+    r = cli("sample", EX / "proteins.fasta", "-n", 2, "--reveal", 0, "--model", tiny_model_file)
+    assert r.exit_code == 2 and "--reveal" in r.output

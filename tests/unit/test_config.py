@@ -35,6 +35,7 @@ def test_yaml_overrides_only_named_keys(tmp_path):
     ("chain:\n  sampler: gibbs\n", "chain.sampler"),
     ("chain:\n  sampler: crf\n", "label_pairwise"),
     ("train:\n  relabel_p: 1.0\n", "train.relabel_p"),
+    ("train:\n  mask_weighting: sample\n", "train.mask_weighting"),
 ])
 def test_invalid_configs_name_the_problem(tmp_path, text, needle):
     p = tmp_path / "bad.yaml"

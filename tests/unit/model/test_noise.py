@@ -43,6 +43,8 @@ def test_training_mask_rates():
     assert allm.all()
     part = training_mask(free, first=True, mask_all_p=0.3, noise=noise).all(1).float().mean()
     assert 0.25 < part < 0.36
+    low = training_mask(free, first=False, mask_all_p=0.0, noise=noise, rate_power=3.0).float().mean(1)
+    assert abs(low.mean() - 0.25) < 0.03 and low.max() > 0.8                  # r = u ** 3: mean 1 / 4
 
 
 def test_prediction_schedule_reveals_then_sweeps():

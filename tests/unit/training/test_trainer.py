@@ -212,3 +212,26 @@ def test_logged_walkback_eta_is_the_remaining_time(tmp_path):
     for eta in etas:                 # "m:ss" or "h:mm:ss"; this run has seconds left at most
         parts = [int(p) for p in eta.strip().split(":")]
         assert sum(p * 60 ** i for i, p in enumerate(reversed(parts))) < 600, eta
+
+
+def test_mask_weighting_chain_averages_within_each_chain_first(tmp_path, monkeypatch):
+    """residue: the step's NLL pooled over the batch's hidden residues; chain: each chain's mean, then the
+    mean over chains (a chain with few hidden residues weighs as much as one with many)."""
+    from seqgsn.data.batches import collate
+    from seqgsn.model.losses import label_nll_per_chain
+    got = {}
+    for how in ("residue", "chain"):
+        tr = Trainer(_cfg(mask_weighting=how, clamp_train_p=0.0), tmp_path / how, _examples(6, 0), [],
+                     log=lambda m: None)
+        batch = collate(tr.train_ex)
+        seen = _spy_on_chain(tr, monkeypatch)
+        loss, _ = tr.loss(batch, torch.Generator().manual_seed(3))
+        per = [label_nll_per_chain(lg, batch["y8"], batch["y3"], batch["mask"].float() * hid)
+               for lg, hid in zip(seen["out"].step_logits, seen["out"].step_masked)]
+        got[how] = (float(loss), per)
+    pooled = sum(float(s.sum() / n.sum()) for s, n in got["residue"][1]) / 2
+    per_chain = sum(float((s[n > 0] / n[n > 0]).mean()) for s, n in got["chain"][1]) / 2
+    assert abs(got["residue"][0] - pooled) < 1e-5 and abs(got["chain"][0] - per_chain) < 1e-5
+    counts = got["chain"][1][0][1]
+    assert counts.min() < counts.max()                       # chains hid different numbers of residues
+    assert abs(got["chain"][0] - got["residue"][0]) > 1e-4   # so the two weightings differ
