@@ -99,7 +99,8 @@ class ChainConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     walkback: int = 4                            # chain steps unrolled per update
-    step_weights: str = "uniform"                # uniform | last (weight of each step's cost)
+    step_weights: str = "uniform"                # uniform | last | first (weight of each step's cost;
+                                                 # first: half on step 1, training.trainer.step_weights)
     mask_weighting: str = "residue"              # residue: a step's cost is the mean NLL over every hidden
                                                  # residue of the batch (a chain weighs in with its mask rate
                                                  # r) | chain: the mean over each chain's hidden residues,
@@ -250,8 +251,8 @@ def validate(cfg: Config, source: str = "<config>") -> None:
     if t.walkback < 1 or c.steps < 1 or not 0 <= c.burn_in < c.steps:
         raise ConfigError("need train.walkback >= 1, chain.steps >= 1 and 0 <= chain.burn_in < chain.steps",
                           file=source)
-    if t.step_weights not in ("uniform", "last"):
-        raise ConfigError("train.step_weights must be uniform|last", file=source)
+    if t.step_weights not in ("uniform", "last", "first"):
+        raise ConfigError("train.step_weights must be uniform|last|first", file=source)
     if not t.mask_rate_power > 0:
         raise ConfigError(f"train.mask_rate_power must be > 0, got {t.mask_rate_power}", file=source)
     if t.mask_weighting not in ("residue", "chain"):

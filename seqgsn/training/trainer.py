@@ -47,6 +47,16 @@ def _step_seed(seed: int, step: int) -> int:
     return (seed * 1_000_003 + step * 7_919 + 17) % (2 ** 62)
 
 
+def step_weights(how: str, k: int) -> list:
+    """Weights of the k walkback steps' costs: uniform | last | first (half on step 1, whose state is a
+    corruption of the true labels alone, the rest shared by the steps that also show the chain's draws)."""
+    if how == "uniform" or k == 1:
+        return [1.0 / k] * k
+    if how == "last":
+        return [0.0] * (k - 1) + [1.0]
+    return [0.5] + [0.5 / (k - 1)] * (k - 1)
+
+
 class Trainer:
     def __init__(self, cfg: Config, run_dir, train: List[Example], val: List[Example],
                  unlabeled: Optional[List[Example]] = None, meta: Optional[dict] = None,
@@ -128,7 +138,7 @@ class Trainer:
         out = self.model.run_chain(tok_in, mask, settings, Noise.shared(gen), profile=batch.get("profile"),
                                    truth=y8, clamp=clamp)
         k = len(out.step_logits)
-        ws = [1.0 / k] * k if train_cfg.step_weights == "uniform" else [0.0] * (k - 1) + [1.0]
+        ws = step_weights(train_cfg.step_weights, k)
         # Each step is scored on the residues it decided: the ones it hid (Bengio et al. 2013, Sec. 3.1:
         # under masking corruption the reconstruction of a shown residue is the identity; training it to
         # copy would spend the label pathway on copying instead of reading the context), plus, with

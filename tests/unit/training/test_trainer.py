@@ -235,3 +235,12 @@ def test_mask_weighting_chain_averages_within_each_chain_first(tmp_path, monkeyp
     counts = got["chain"][1][0][1]
     assert counts.min() < counts.max()                       # chains hid different numbers of residues
     assert abs(got["chain"][0] - got["residue"][0]) > 1e-4   # so the two weightings differ
+
+
+def test_step_weights_sum_to_one_and_first_puts_half_on_the_true_label_step():
+    from seqgsn.training.trainer import step_weights
+    for how in ("uniform", "last", "first"):
+        for k in (1, 2, 4):
+            assert abs(sum(step_weights(how, k)) - 1) < 1e-9 and len(step_weights(how, k)) == k
+    assert step_weights("first", 4) == [0.5, 0.5 / 3, 0.5 / 3, 0.5 / 3]
+    assert step_weights("last", 3) == [0.0, 0.0, 1.0] and step_weights("first", 1) == [1.0]
