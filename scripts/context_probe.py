@@ -35,6 +35,19 @@ from seqgsn.model.gsn import N_LABELS
 from seqgsn.model.noise import Noise
 
 
+def one_step_probs(model, tokens, y) -> torch.Tensor:
+    """tokens [L] long, y [R, 8, L] label states (one-hot where shown, zero where hidden) -> the first
+    noise-free step's reconstruction [R, L, 8]. x is the same in every copy: its pathway runs once and
+    is broadcast [1, C, L] -> [R, C, L]."""
+    R, L = y.shape[0], tokens.shape[0]
+    with torch.no_grad():
+        ctx_h1, ctx_y, pad = (t.expand(R, -1, -1) for t in model.context(tokens.unsqueeze(0),
+                                                                         torch.ones(1, L, dtype=torch.bool)))
+        logits, _ = model.transition(y, [None] * len(model.cfg.hidden), ctx_h1, ctx_y, pad, False,
+                                     Noise(torch.Generator()))
+    return logits.softmax(1).transpose(1, 2)
+
+
 def hidden_scores(model, tokens, labels, keep, frac: float, repeats: int, gen) -> tuple:
     """tokens, labels [L] long (labels -1 = none), keep [L] bool (evaluated) -> (correct, sum p(true), n)
     over the hidden evaluated residues of ``repeats`` copies, each hiding a random fraction ``frac``."""
@@ -45,12 +58,7 @@ def hidden_scores(model, tokens, labels, keep, frac: float, repeats: int, gen) -
     lab = labels.unsqueeze(0).repeat(repeats, 1)                                         # [R, L]
     shown = (~hide) & (lab >= 0)
     y = F.one_hot(lab.clamp_min(0), N_LABELS).transpose(1, 2).float() * shown.unsqueeze(1)  # [R, 8, L]
-    mask = torch.ones(repeats, L, dtype=torch.bool)
-    with torch.no_grad():
-        ctx_h1, ctx_y, pad = (t.expand(repeats, -1, -1) for t in model.context(tokens.unsqueeze(0), mask[:1]))
-        logits, _ = model.transition(y, [None] * len(model.cfg.hidden), ctx_h1, ctx_y, pad, False,
-                                     Noise(torch.Generator()))
-    prob = logits.softmax(1).transpose(1, 2)                                             # [R, L, 8]
+    prob = one_step_probs(model, tokens, y)                                              # [R, L, 8]
     scored = hide & keep.unsqueeze(0) & (lab >= 0)
     p_true = prob.gather(-1, lab.clamp_min(0).unsqueeze(-1)).squeeze(-1)
     correct = (prob.argmax(-1) == lab) & scored
@@ -67,13 +75,7 @@ def isolated_rates(model, tokens, labels: str) -> tuple:
     lab = torch.as_tensor(encode_ss8(labels)).long()
     y = F.one_hot(lab, N_LABELS).transpose(0, 1).float().unsqueeze(0).repeat(L, 1, 1)   # [L copies, 8, L]
     y[torch.arange(L), :, torch.arange(L)] = 0                                            # copy i hides i
-    with torch.no_grad():
-        # x is the same in every copy: its pathway once, broadcast [1, C, L] -> [L, C, L]
-        ctx_h1, ctx_y, pad = (t.expand(L, -1, -1) for t in model.context(tokens.unsqueeze(0),
-                                                                         torch.ones(1, L, dtype=torch.bool)))
-        logits, _ = model.transition(y, [None] * len(model.cfg.hidden), ctx_h1, ctx_y, pad, False,
-                                     Noise(torch.Generator()))
-    p_helix = logits.softmax(1)[torch.arange(L), :, torch.arange(L)][:, HELIX].sum(-1).numpy()   # [L]
+    p_helix = one_step_probs(model, tokens, y)[torch.arange(L), torch.arange(L)][:, HELIX].sum(-1).numpy()  # [L]
     s3 = np.array(list(ss8_to_ss3(labels)))
     inner = np.zeros(L, bool)
     inner[1:-1] = True

@@ -100,7 +100,7 @@ class ChainConfig:
 class TrainConfig:
     walkback: int = 4                            # chain steps unrolled per update
     step_weights: str = "uniform"                # uniform | last | first (weight of each step's cost;
-                                                 # first: half on step 1, training.trainer.step_weights)
+                                                 # first: half on step 1, model.losses.step_weights)
     mask_weighting: str = "residue"              # residue: a step's cost is the mean NLL over every hidden
                                                  # residue of the batch (a chain weighs in with its mask rate
                                                  # r) | chain: the mean over each chain's hidden residues,

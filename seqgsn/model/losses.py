@@ -38,6 +38,35 @@ def label_nll_per_chain(logits: torch.Tensor, y8: torch.Tensor, y3: torch.Tensor
     return (nll8 * w8).sum(-1) + (nll3 * w3).sum(-1), w8.sum(-1) + w3.sum(-1)
 
 
+def step_weights(how: str, k: int) -> list:
+    """Weights of the k walkback steps' costs: uniform | last | first (half on step 1, whose state is a
+    corruption of the true labels alone, the rest shared by the steps that also show the chain's draws)."""
+    if how == "uniform" or k == 1:
+        return [1.0 / k] * k
+    if how == "last":
+        return [0.0] * (k - 1) + [1.0]
+    return [0.5] + [0.5 / (k - 1)] * (k - 1)
+
+
+def walkback_label_cost(step_logits, step_decided, y8, y3, weight, weights, mask_weighting: str) -> torch.Tensor:
+    """Supervised walkback cost: sum over steps of weight_t x the mean NLL of the residues step t decided.
+
+    step_logits: each [B, L, 8]; step_decided: each [B, L] bool; weight [B, L] (0 = not scored).
+    Only decided residues count (Bengio et al. 2013, Sec. 3.1: under masking corruption the reconstruction
+    of a shown residue is the identity; training it to copy would spend the label pathway on copying).
+    mask_weighting 'residue' pools the batch's decided residues, so a chain counts in proportion to its mask
+    rate and nearly-shown states weigh little; 'chain' averages within each chain first, then over chains."""
+    cost = torch.zeros((), device=y8.device)
+    for w, lg, decided in zip(weights, step_logits, step_decided):
+        s, n = label_nll_per_chain(lg, y8, y3, weight * decided)
+        if mask_weighting == "chain":
+            has = n > 0
+            cost = cost + w * (s[has] / n[has]).sum() / has.sum().clamp_min(1)
+        else:
+            cost = cost + w * s.sum() / n.sum().clamp_min(1)
+    return cost
+
+
 def x_nll(x_logits: torch.Tensor, tokens: torch.Tensor, where: torch.Tensor):
     """Hybrid x-term: NLL of the original residue at corrupted positions. -> (sum, count)."""
     # float32: under CPU bf16 autocast the x head's logits, their log_softmax and the sum over

@@ -36,7 +36,7 @@ from ..io.atomic import atomic_write
 from ..model.checkpoint import read_dict, save_dict, save_model
 from ..model.gsn import ChainSettings, SeqGSN
 from ..model.noise import Noise
-from ..model.losses import label_nll_per_chain, x_nll
+from ..model.losses import step_weights, walkback_label_cost, x_nll
 from ..distributed import Dist, write_digest
 from .stages import CRF_KEYS, load_walkback as _load_walkback, walkback_config as _walkback_config
 from ..progress import Progress, fmt_seconds
@@ -45,16 +45,6 @@ from .summary import epoch_line, pct
 
 def _step_seed(seed: int, step: int) -> int:
     return (seed * 1_000_003 + step * 7_919 + 17) % (2 ** 62)
-
-
-def step_weights(how: str, k: int) -> list:
-    """Weights of the k walkback steps' costs: uniform | last | first (half on step 1, whose state is a
-    corruption of the true labels alone, the rest shared by the steps that also show the chain's draws)."""
-    if how == "uniform" or k == 1:
-        return [1.0 / k] * k
-    if how == "last":
-        return [0.0] * (k - 1) + [1.0]
-    return [0.5] + [0.5 / (k - 1)] * (k - 1)
 
 
 class Trainer:
@@ -132,28 +122,15 @@ class Trainer:
                 clamp = (known, y8)
                 weight = weight * (~known)
         settings = ChainSettings(train_cfg.walkback, mode="train", noisy=True,
-                                 mask_all_p=train_cfg.mask_all_p,
-                                 mask_rate_power=train_cfg.mask_rate_power, with_x=hybrid, x_walk=x_p if walk_x else 0.0,
-                                 relabel=train_cfg.relabel_p)
+                                 mask_all_p=train_cfg.mask_all_p, mask_rate_power=train_cfg.mask_rate_power,
+                                 with_x=hybrid, x_walk=x_p if walk_x else 0.0, relabel=train_cfg.relabel_p)
         out = self.model.run_chain(tok_in, mask, settings, Noise.shared(gen), profile=batch.get("profile"),
                                    truth=y8, clamp=clamp)
         k = len(out.step_logits)
         ws = step_weights(train_cfg.step_weights, k)
-        # Each step is scored on the residues it decided: the ones it hid (Bengio et al. 2013, Sec. 3.1:
-        # under masking corruption the reconstruction of a shown residue is the identity; training it to
-        # copy would spend the label pathway on copying instead of reading the context), plus, with
-        # train.relabel_p, the shown ones whose label it swapped (their reconstruction is not the identity).
-        # mask_weighting 'residue' pools the batch's hidden residues, so a chain counts in proportion to its
-        # mask rate and nearly-shown states (the ones late reveal steps and Gibbs sweeps are in) weigh
-        # little; 'chain' averages within each chain first, so every mask rate weighs the same.
-        sup = torch.zeros((), device=dev)
-        for w, lg, hidden in zip(ws, out.step_logits, out.step_masked):
-            s, n = label_nll_per_chain(lg, y8, y3, weight * hidden)
-            if train_cfg.mask_weighting == "chain":
-                has = n > 0
-                sup = sup + w * (s[has] / n[has]).sum() / has.sum().clamp_min(1)
-            else:
-                sup = sup + w * s.sum() / n.sum().clamp_min(1)
+        # Each step is scored on the residues it decided (``walkback_label_cost``): the ones it hid, plus,
+        # with train.relabel_p, the shown ones whose label it swapped.
+        sup = walkback_label_cost(out.step_logits, out.step_masked, y8, y3, weight, ws, train_cfg.mask_weighting)
         parts = {"sup": sup.item()}
         total = sup
         if hybrid:

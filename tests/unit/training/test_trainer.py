@@ -238,7 +238,7 @@ def test_mask_weighting_chain_averages_within_each_chain_first(tmp_path, monkeyp
 
 
 def test_step_weights_sum_to_one_and_first_puts_half_on_the_true_label_step():
-    from seqgsn.training.trainer import step_weights
+    from seqgsn.model.losses import step_weights
     for how in ("uniform", "last", "first"):
         for k in (1, 2, 4):
             assert abs(sum(step_weights(how, k)) - 1) < 1e-9 and len(step_weights(how, k)) == k
