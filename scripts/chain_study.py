@@ -68,7 +68,8 @@ def samples_study(predictor, refs, preds, args) -> None:
     recs = [r.as_record() for r in chosen]
     t0 = time.time()
     drawn = predictor.sample(recs, n=args.samples, seed=args.seed, sampler="independent",
-                             reveal=args.sample_reveal, restart=args.sample_restart)
+                             reveal=args.sample_reveal, restart=args.sample_restart, draws=args.sample_draws,
+                             groups=args.sample_groups, burn_in=args.sample_burn_in)
     lens = {k: {"truth": [], "argmax": [], "samples": []} for k in "HE"}
     agree = total = 0
     by_id = {p.id: p for p in preds}
@@ -86,7 +87,10 @@ def samples_study(predictor, refs, preds, args) -> None:
         agree += sum(a == b for a, b in zip(maj, pred8))
         total += len(pred8)
     how = (f"reveal {args.sample_reveal or predictor.chain.reveal}"
-           + (", each sample its own chain" if args.sample_restart else ", one chain"))
+           + f", then {args.sample_burn_in or predictor.chain.sample_burn_in} steps of "
+           f"{args.sample_groups or predictor.chain.sample_groups or predictor.chain.groups} groups"
+           + (", each sample its own chain" if args.sample_restart else ", one chain")
+           + f", draws {'observed' if predictor.resolve_draws(args.sample_draws) else 'guessed'}")
     print(f"samples ({len(chosen)} chains x {args.samples}, independent sampler, {how}, {time.time() - t0:.0f} s):")
     mh = {k: np.mean(v) for k, v in lens["H"].items()}
     print(f"  mean H segment length: truth {mh['truth']:.2f}, argmax {mh['argmax']:.2f}, samples {mh['samples']:.2f} "
@@ -148,6 +152,10 @@ def main(argv=None) -> None:
     ap.add_argument("--samples", type=int, default=10)
     ap.add_argument("--sample-chains", type=int, default=150)
     ap.add_argument("--sample-reveal", type=int, default=None, help="samples: reveal-sweep steps (default: the model's)")
+    ap.add_argument("--sample-groups", type=int, default=None, help="samples: groups per Gibbs sweep")
+    ap.add_argument("--sample-burn-in", type=int, default=None, help="samples: steps after the reveal sweep")
+    ap.add_argument("--sample-draws", choices=["observed", "guessed"], default=None,
+                    help="samples: how the chain shows its draws (provenance models; default: the API's)")
     ap.add_argument("--sample-restart", action="store_true", help="samples: every sample its own chain")
     ap.add_argument("--draws", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)

@@ -43,8 +43,10 @@ def one_step_probs(model, tokens, y) -> torch.Tensor:
     with torch.no_grad():
         ctx_h1, ctx_y, pad = (t.expand(R, -1, -1) for t in model.context(tokens.unsqueeze(0),
                                                                          torch.ones(1, L, dtype=torch.bool)))
+        # every shown label is a true one: observed, for models whose state says so
+        observed = y.sum(1, keepdim=True) if model.cfg.label_provenance else None
         logits, _ = model.transition(y, [None] * len(model.cfg.hidden), ctx_h1, ctx_y, pad, False,
-                                     Noise(torch.Generator()))
+                                     Noise(torch.Generator()), observed=observed)
     return logits.softmax(1).transpose(1, 2)
 
 

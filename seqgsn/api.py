@@ -158,29 +158,49 @@ class Predictor:
                               file=self.path)
         return sampler
 
+    def resolve_draws(self, draws: Optional[str]) -> bool:
+        """'observed' | 'guessed' | None -> whether the sample chain shows its draws as observed."""
+        prov = self.cfg.model.label_provenance
+        if draws is None:
+            return prov
+        if draws not in ("observed", "guessed"):
+            raise ConfigError(f"draws must be observed or guessed, not {draws!r}")
+        if draws == "observed" and not prov:
+            raise ConfigError("draws 'observed' needs a model whose label state says which labels are "
+                              "observed (model.label_provenance)", file=self.path)
+        return draws == "observed"
+
     def sample(self, records: Sequence[Record], *, n: int, burn_in: Optional[int] = None,
                thin: Optional[int] = None,
                seed: int = 0, clamps: Optional[Dict[str, str]] = None,
                sampler: Optional[str] = None, reveal: Optional[int] = None, restart: bool = False,
+               draws: Optional[str] = None, groups: Optional[int] = None,
                on_batch: Optional[Callable[[int], None]] = None) -> List[Prediction]:
         """n label sequences per record drawn from the chain: the first after the reveal sweep and
-        ``burn_in`` (None = 0) more steps, then every ``thin`` steps (None = ``chain.groups``, one
-        Gibbs sweep between samples).
+        ``burn_in`` (None = ``chain.sample_burn_in``) more steps, then every ``thin`` steps (None =
+        ``groups``, one Gibbs sweep between samples). groups: steps per Gibbs sweep, each redrawing one
+        group (None = ``chain.sample_groups``, or ``chain.groups`` where that is 0).
 
         sampler: 'independent' | 'crf' (see ``ChainConfig.sampler``); None = the model's.
         reveal: steps of the reveal sweep (None = ``chain.reveal``); restart: every sample is its own
         chain through the reveal sweep (``seqgsn.chain.marginals.chain_samples``), ``thin`` unused.
+        draws: 'observed' | 'guessed': how the chain shows its own draws to the next steps (models with
+        ``label_provenance``; None = 'observed' there, each draw conditions the rest as a known label
+        would: the conditionals of the joint; 'guessed' is how ``predict`` runs). Other models have no
+        such channel: only 'guessed' (None) applies.
         on_batch: as in :meth:`predict`."""
-        burn_in = 0 if burn_in is None else burn_in
-        thin = self.chain.groups if thin is None else thin
+        groups = groups or self.chain.sample_groups or self.chain.groups
+        burn_in = self.chain.sample_burn_in if burn_in is None else burn_in
+        thin = groups if thin is None else thin
         reveal = self.chain.reveal if reveal is None else reveal
         if reveal < 1:
             raise ConfigError(f"the reveal sweep needs at least one step (reveal={reveal})")
         sampler = self.resolve_sampler(sampler)
+        draws_observed = self.resolve_draws(draws)
         out: List[Optional[Prediction]] = [None] * len(records)
         for idx, batch, clamp in self._batches(records, clamps):
-            s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, reveal=reveal, groups=self.chain.groups,
-                              restart=restart,
+            s = chain_samples(self.model, batch, n=n, burn_in=burn_in, thin=thin, reveal=reveal, groups=groups,
+                              restart=restart, draws_observed=draws_observed,
                               seed=seed, clamp=clamp, precision=self.chain.precision, sampler=sampler,
                               match_iters=self.chain.match_iters, match_step=self.chain.match_step).numpy()
             for j, i in enumerate(idx):

@@ -65,6 +65,8 @@ class ModelConfig:
     label_kernel: int = 9                        # y <-> h1 convolution width (label context +-8)
     label_layers: int = 0                        # > 0: also a non-linear label-context encoder of this many
                                                  # convolutions (width label_kernel) into h1 (transition.py)
+    label_provenance: bool = False               # the label state also says which shown labels are observed
+                                                 # (true / clamped) and which are the chain's draws (gsn.py)
     noise_pre: float = 0.1                       # Gaussian std before the hidden non-linearity
     noise_post: float = 0.1                      # ... and after it
     x_corruption_p: float = 0.0                  # hybrid: residues masked in x (then reconstructed)
@@ -87,6 +89,9 @@ class ChainConfig:
     batch_residues: int = 32768
     precision: str = "auto"                      # auto | fp32 | bf16 (autocast; outputs stay float32);
                                                  # auto = bf16 only where native (seqgsn.devices)
+    sample_groups: int = 0                       # sample: groups per Gibbs sweep (0 = groups); finer blocks
+                                                 # let neighbours be redrawn given each other (docs/chain.md)
+    sample_burn_in: int = 0                      # sample: steps after the reveal sweep before the first sample
     sampler: str = "independent"                 # how `sample` draws each label state: independent
                                                  # per residue | crf (needs model.label_pairwise)
     match_iters: int = 8                         # crf: IPF steps pinning each residue's marginal to the
@@ -100,7 +105,8 @@ class ChainConfig:
 class TrainConfig:
     walkback: int = 4                            # chain steps unrolled per update
     step_weights: str = "uniform"                # uniform | last | first (weight of each step's cost;
-                                                 # first: half on step 1, model.losses.step_weights)
+                                                 # first: first_step_share on step 1, model.losses.step_weights)
+    first_step_share: float = 0.5                # step_weights first: step 1's share of the cost, in (0, 1)
     mask_weighting: str = "residue"              # residue: a step's cost is the mean NLL over every hidden
                                                  # residue of the batch (a chain weighs in with its mask rate
                                                  # r) | chain: the mean over each chain's hidden residues,
@@ -231,6 +237,9 @@ def validate(cfg: Config, source: str = "<config>") -> None:
     for k in (m.backbone_kernel, m.hidden_kernel, m.label_kernel):
         if k % 2 == 0:
             raise ConfigError(f"kernel widths must be odd (got {k})", file=source)
+    if c.sample_groups < 0 or c.sample_burn_in < 0:
+        raise ConfigError(f"chain.sample_groups and chain.sample_burn_in must be >= 0, got {c.sample_groups}, "
+                          f"{c.sample_burn_in}", file=source)
     if c.groups < 1 or c.reveal < 1:
         raise ConfigError(f"chain.groups and chain.reveal must be >= 1, got {c.groups}, {c.reveal}", file=source)
     if not 0.0 <= t.mask_all_p <= 1.0:
@@ -253,6 +262,8 @@ def validate(cfg: Config, source: str = "<config>") -> None:
                           file=source)
     if t.step_weights not in ("uniform", "last", "first"):
         raise ConfigError("train.step_weights must be uniform|last|first", file=source)
+    if not 0.0 < t.first_step_share < 1.0:
+        raise ConfigError(f"train.first_step_share must be in (0, 1), got {t.first_step_share}", file=source)
     if not t.mask_rate_power > 0:
         raise ConfigError(f"train.mask_rate_power must be > 0, got {t.mask_rate_power}", file=source)
     if t.mask_weighting not in ("residue", "chain"):

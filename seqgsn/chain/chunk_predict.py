@@ -42,6 +42,10 @@ def _predict_chunk(predictor, recs: List[Record], clamps: Optional[Dict[str, str
             kw["reveal"] = opts.reveal
         if opts.restart:
             kw["restart"] = True
+        if opts.groups is not None:
+            kw["groups"] = opts.groups
+        if opts.draws is not None:
+            kw["draws"] = opts.draws
         return fn(recs, n=opts.n, burn_in=opts.burn_in, thin=opts.thin, seed=seed, **kw)
     return fn(recs, clamps=clamps or None, steps=opts.steps, burn_in=opts.burn_in, seed=seed, **kw)
 

@@ -100,24 +100,28 @@ def chain_step_log_probs(model: SeqGSN, batches: Iterable[dict], chain: ChainCon
 @torch.inference_mode()
 def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int = 1, reveal: int = 1, groups: int = 2,
                   seed: int = 0, clamp=None, precision: str = "auto", sampler: str = "independent",
-                  match_iters: int = 0, match_step: float = 0.3, restart: bool = False) -> torch.Tensor:
+                  match_iters: int = 0, match_step: float = 0.3, restart: bool = False,
+                  draws_observed: bool = False) -> torch.Tensor:
     """-> int labels [n, B, L]: the chain's label states. The first is the state after the reveal
     sweep (every residue decided once) and ``burn_in`` further steps, then one every ``thin`` steps;
     with ``thin`` = ``groups`` each sample is one Gibbs sweep after the previous one.
 
     restart: every sample is its own chain from the all-masked state (reveal sweep + ``burn_in`` steps),
     seeded from (seed, k): independent draws of the reveal sweep (with many reveal steps, the GSN reading
-    of random-order ancestral sampling) instead of states along one chain."""
+    of random-order ancestral sampling) instead of states along one chain.
+    draws_observed: the chain shows its draws as observed labels (``label_provenance`` models;
+    ``ChainSettings.draws_observed``)."""
     if n < 1 or thin < 1 or burn_in < 0 or reveal < 1:
         raise ValueError(f"need n >= 1, thin >= 1, burn_in >= 0, reveal >= 1 (got {n}, {thin}, {burn_in}, {reveal})")
     if restart:
         one = dict(burn_in=burn_in, reveal=reveal, groups=groups, clamp=clamp, precision=precision, sampler=sampler,
-                   match_iters=match_iters, match_step=match_step)
+                   match_iters=match_iters, match_step=match_step, draws_observed=draws_observed)
         return torch.cat([chain_samples(model, batch, n=1, seed=sample_seed(seed, k), **one) for k in range(n)])
     first = reveal - 1 + burn_in                       # index into out.samples (state after step t)
     steps = first + 1 + (n - 1) * thin
     out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=True, sampler=sampler,
-                                           match_iters=match_iters, match_step=match_step), seed, clamp, precision)
+                                           match_iters=match_iters, match_step=match_step,
+                                           draws_observed=draws_observed), seed, clamp, precision)
     s = torch.stack([out.samples[first + i * thin] for i in range(n)]).cpu()
     if clamp is not None:
         known, lab = clamp

@@ -75,7 +75,8 @@ class PredictorLike(Protocol):
         ...
 
     def sample(self, records: List[Record], *, n: int, burn_in: Optional[int] = None, thin: Optional[int] = None,
-               seed: int = 0, reveal: Optional[int] = None, restart: bool = False) -> List[Prediction]:
+               seed: int = 0, reveal: Optional[int] = None, restart: bool = False,
+               draws: Optional[str] = None, groups: Optional[int] = None) -> List[Prediction]:
         ...
 
 
@@ -93,6 +94,8 @@ class RunOptions:
     sampler: Optional[str] = None          # sample mode: independent | crf (None = the model's)
     reveal: Optional[int] = None           # sample mode: reveal-sweep steps (None = the model's chain.reveal)
     restart: bool = False                  # sample mode: every sample its own chain (Predictor.sample)
+    groups: Optional[int] = None           # sample mode: groups per Gibbs sweep (None = the model's)
+    draws: Optional[str] = None            # sample mode: observed | guessed (None = the model's, Predictor.sample)
     chunk_residues: int = DEFAULT_CHUNK_RESIDUES
     on_error: str = "skip"
 
@@ -104,9 +107,11 @@ class RunOptions:
             raise ConfigError(f"format {self.fmt!r} is not available for {self.mode} (one of {allowed})")
         if self.on_error not in ("skip", "fail"):
             raise ConfigError(f"on_error must be skip or fail, not {self.on_error!r}")
-        for k in ("chunk_residues", "n", "thin", "reveal"):
+        for k in ("chunk_residues", "n", "thin", "reveal", "groups"):
             if getattr(self, k) is not None and getattr(self, k) < 1:
                 raise ConfigError(f"{k} must be >= 1, got {getattr(self, k)}")
+        if self.draws not in (None, "observed", "guessed"):
+            raise ConfigError(f"draws must be observed or guessed, not {self.draws!r}")
         if self.sampler not in (None, "independent", "crf"):
             raise ConfigError(f"sampler must be independent or crf, not {self.sampler!r}")
         if self.steps is not None and self.steps < 1:

@@ -29,7 +29,7 @@ def _common(fn):
         click.option("--seed", default=0, show_default=True, type=int, help="Random seed of the chain."),
         click.option("--burn-in", "burn_in", default=None, type=click.IntRange(min=0),
                      help="predict: chain steps not averaged (default: the model's); sample: steps after the "
-                          "reveal sweep before the first sample (default 0)."),
+                          "reveal sweep before the first sample (default: the model's chain.sample_burn_in)."),
         click.option("--on-error", "on_error", type=click.Choice(["skip", "fail"]), default="skip",
                      show_default=True, help="skip: report bad records and go on (exit 3); fail: stop at the "
                                              "first one (exit 2)."),
@@ -123,7 +123,7 @@ def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_
 @_common
 @click.option("-n", "n", required=True, type=click.IntRange(min=1), help="Samples per record.")
 @click.option("--thin", default=None, type=click.IntRange(min=1),
-              help="Chain steps between kept samples (default: the model's chain.groups, one sweep).")
+              help="Chain steps between kept samples (default: --groups, one sweep).")
 @click.option("-f", "--format", "fmt", type=click.Choice(SAMPLE_FORMATS), default="jsonl", show_default=True,
               help="jsonl: {id, sequence, samples}; fasta: one '>ID sample=K/N' block per sample.")
 @click.option("--sampler", type=click.Choice(["independent", "crf"]), default=None,
@@ -133,13 +133,20 @@ def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_
 @click.option("--reveal", default=None, type=click.IntRange(min=1),
               help="Steps of the reveal sweep from the all-masked state, each deciding a random share of "
                    "the residues given those decided before (default: the model's chain.reveal).")
+@click.option("--groups", default=None, type=click.IntRange(min=1),
+              help="Groups per Gibbs sweep after the reveal sweep: each step redraws one group given the rest "
+                   "(default: the model's chain.sample_groups, else chain.groups).")
+@click.option("--draws", type=click.Choice(["observed", "guessed"]), default=None,
+              help="How the chain shows its own draws to its next steps, for models whose label state says "
+                   "which labels are observed (model.label_provenance): observed (their default: each draw "
+                   "conditions the rest as a known label would, sampling the joint) or guessed (as predict).")
 @click.option("--restart", is_flag=True,
               help="Every sample is its own chain through the reveal sweep (independent samples) "
                    "instead of one chain sampled every --thin steps.")
 @handle_errors
 def sample(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
-           batch_residues, threads, quiet, device, precision, n, thin, fmt, sampler, reveal, restart):
+           batch_residues, threads, quiet, device, precision, n, thin, fmt, sampler, reveal, groups, draws, restart):
     """Draw N 8-state label sequences per record from the model's chain."""
     _run("sample", input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
          batch_residues, threads, quiet, device, precision, fmt, n=n, thin=thin, sampler=sampler,
-         reveal=reveal, restart=restart)
+         reveal=reveal, restart=restart, draws=draws, groups=groups)

@@ -28,6 +28,14 @@ before it), then sweeps of ``groups`` steps that each hide and redraw one group 
 (blocked Gibbs-style scan). ``step_masked`` says which residues each step decided: the marginal
 estimator (``seqgsn.chain.marginals``) averages a residue's reconstruction distribution over those steps.
 
+Label provenance (``label_provenance`` models): the state also carries o_t [B, L], which shown labels are
+*observed* (the training example's true labels, clamps) rather than the chain's own draws. Walkback step 1
+shows true labels only, so the operator learns the conditional p(y_hidden | y_observed, x) there; later
+steps show its draws too (o = 0), where it learns to denoise its own guesses. Prediction shows its draws
+as draws (the calibrated walkback chain) and clamps as observed; ``draws_observed`` shows every shown
+label as observed, so the chain runs on the conditionals given them: what ``sample`` draws from (a
+reveal sweep is then ancestral sampling in a random order, the sweeps after it Gibbs sampling).
+
 Hybrid (Zoehrer & Pernkopf 2014): x-logits from h1 through the transposed x->h1 map (``with_x``).
 Two ways to train them: the caller masks x once and scores every step's reconstruction of it
 (``x_walk = 0``), or x is part of the chain's visible state (``x_walk = p``, Zoehrer & Pernkopf's
@@ -75,6 +83,7 @@ class ChainSettings:
     with_x: bool = False             # hybrid: also reconstruct x at every step
     x_walk: float = 0.0              # > 0 (train): x is walked too, this fraction re-masked per step
     relabel: float = 0.0             # > 0 (train): substitution corruption of shown labels (docstring)
+    draws_observed: bool = False     # provenance models: show the chain's draws as observed (sampling)
 
 
 @dataclass
@@ -96,7 +105,7 @@ class SeqGSN(nn.Module):
         self.x_to_h1 = nn.Conv1d(C, cfg.hidden[0], 1)        # A x (tied downward for the x-term)
         self.x_to_y = nn.Conv1d(C, N_LABELS, 1)              # U x
         self.transition = Transition(N_LABELS, cfg.hidden, cfg.hidden_kernel, cfg.label_kernel,
-                                     cfg.noise_pre, cfg.noise_post, cfg.label_layers)
+                                     cfg.noise_pre, cfg.noise_post, cfg.label_layers, cfg.label_provenance)
         self.x_out = nn.Linear(C, N_AA_INPUT)                # hybrid x reconstruction head
         self.crf_space = crf.StateSpace(tuple(cfg.crf_durations))
         if cfg.label_pairwise:
@@ -176,6 +185,7 @@ class SeqGSN(nn.Module):
         if known_y is not None:
             y = torch.where(kn, known_y, y)
         free = mask & ~known
+        obs = known | (mask & (truth >= 0)) if cs.mode == "train" else known                 # o_t [B, L]
         schedule = PredictionSchedule(free, cs.reveal, cs.groups, noise) if cs.mode == "predict" else None
         hs: List[Optional[torch.Tensor]] = [None] * len(self.cfg.hidden)
         out = ChainOutput()
@@ -196,7 +206,11 @@ class SeqGSN(nn.Module):
                 masked, decided = schedule.step(step)
             y_in = y * (~masked).unsqueeze(1).to(y.dtype) * pad                              # y~_t
             last = not cs.final_state and step == cs.steps - 1
-            logits, hs = self.transition(y_in, hs, ctx_h1, ctx_y, pad, cs.noisy, noise, upper=not last)
+            observed = None
+            if self.cfg.label_provenance:      # o~_t (the transition keeps it to the shown residues)
+                observed = (mask if cs.draws_observed else obs & ~decided).unsqueeze(1)
+            logits, hs = self.transition(y_in, hs, ctx_h1, ctx_y, pad, cs.noisy, noise, upper=not last,
+                                         observed=observed)
             out.step_logits.append(logits.transpose(1, 2))                                    # [B, L, 8]
             out.step_masked.append(decided)
             if cs.with_x:
@@ -210,6 +224,7 @@ class SeqGSN(nn.Module):
             # only the hidden residues are redrawn: under masking corruption the reconstruction of a
             # shown residue is that residue (walkback and prediction alike; Gibbs-style)
             y = torch.where(decided.unsqueeze(1), draw, y)                                   # y_{t+1}
+            obs = (obs & ~decided) | known                                                    # o_{t+1}
             if known_y is not None:
                 y = torch.where(kn, known_y, y)
             y = y * pad

@@ -38,14 +38,15 @@ def label_nll_per_chain(logits: torch.Tensor, y8: torch.Tensor, y3: torch.Tensor
     return (nll8 * w8).sum(-1) + (nll3 * w3).sum(-1), w8.sum(-1) + w3.sum(-1)
 
 
-def step_weights(how: str, k: int) -> list:
-    """Weights of the k walkback steps' costs: uniform | last | first (half on step 1, whose state is a
-    corruption of the true labels alone, the rest shared by the steps that also show the chain's draws)."""
+def step_weights(how: str, k: int, first_share: float = 0.5) -> list:
+    """Weights of the k walkback steps' costs: uniform | last | first (``first_share`` on step 1, whose
+    state is a corruption of the true labels alone, the rest shared by the steps that also show the
+    chain's draws)."""
     if how == "uniform" or k == 1:
         return [1.0 / k] * k
     if how == "last":
         return [0.0] * (k - 1) + [1.0]
-    return [0.5] + [0.5 / (k - 1)] * (k - 1)
+    return [first_share] + [(1.0 - first_share) / (k - 1)] * (k - 1)
 
 
 def walkback_label_cost(step_logits, step_decided, y8, y3, weight, weights, mask_weighting: str) -> torch.Tensor:

@@ -7,7 +7,7 @@ Adjacent layers are joined by one weight tensor used twice: as a 1-D
 convolution upward and as its transposed convolution downward (tied weights,
 Zhou & Troyanskaya 2014, Sec. 3.2, "convolutional GSN").
 
-    h1_t   = f(W_y * y~_t  +  V * v_t  +  W_2^T * h2_{t-1}  +  A x  + b_1)   (noise before / after f)
+    h1_t   = f(W_y * y~_t  +  V * v_t  [+ O * o_t]  +  W_2^T * h2_{t-1}  +  A x  + b_1)   (noise before / after f)
     h_l,t  = f(W_l * h_{l-1,t}  +  W_{l+1}^T * h_{l+1,t-1}  + b_l)              (l = 2..L, in order)
     p(y_{t+1} | h1_t, x) = softmax(W_y^T * h1_t  +  U x  + c)
 
@@ -18,8 +18,11 @@ reconstruction stays W_y^T h1, tied).
 
 y~_t [B, 8, L] is the corrupted label state (one-hot where visible, all-zero where masked) and
 v_t [B, 1, L] its visibility (1 = a label is shown): V lets h1 tell "masked" from "shown" with a
-learned bias per offset, which a zero vector alone cannot. ``A x`` and ``U x`` depend only on the
-clamped x and are computed once per sequence.
+learned bias per offset, which a zero vector alone cannot. With ``provenance``, o_t [B, 1, L] (1 = the
+shown label is observed: a true or clamped label, not one of the chain's draws) enters the same way
+through O (and E), so one operator learns both the conditional given observed labels and the denoising
+of its own guesses (``gsn.py``, label provenance). ``A x`` and ``U x`` depend only on the clamped x and
+are computed once per sequence.
 """
 from __future__ import annotations
 
@@ -51,16 +54,20 @@ class TiedConv(nn.Module):
 
 class Transition(nn.Module):
     def __init__(self, n_labels: int, hidden, hidden_kernel: int, label_kernel: int,
-                 noise_pre: float, noise_post: float, label_layers: int = 0):
+                 noise_pre: float, noise_post: float, label_layers: int = 0, provenance: bool = False):
         super().__init__()
         self.hidden = tuple(hidden)
+        self.provenance = provenance
         self.w_y = TiedConv(n_labels, hidden[0], label_kernel)
         self.w_vis = nn.Conv1d(1, hidden[0], label_kernel, padding=label_kernel // 2, bias=False)
+        if provenance:
+            self.w_obs = nn.Conv1d(1, hidden[0], label_kernel, padding=label_kernel // 2, bias=False)
+        n_in = n_labels + 1 + int(provenance)
         self.w_h = nn.ModuleList(TiedConv(hidden[i], hidden[i + 1], hidden_kernel)
                                  for i in range(len(hidden) - 1))
         self.b_h = nn.ParameterList(nn.Parameter(torch.zeros(1, c, 1)) for c in hidden)
         self.b_y = nn.Parameter(torch.zeros(1, n_labels, 1))
-        self.label_enc = nn.ModuleList(nn.Conv1d(n_labels + 1 if i == 0 else hidden[0], hidden[0], label_kernel,
+        self.label_enc = nn.ModuleList(nn.Conv1d(n_in if i == 0 else hidden[0], hidden[0], label_kernel,
                                                  padding=label_kernel // 2) for i in range(label_layers))
         self.noise_pre = noise_pre
         self.noise_post = noise_post
@@ -73,10 +80,10 @@ class Transition(nn.Module):
             h = gaussian(h, self.noise_post, noise)
         return h * pad
 
-    def _encode_labels(self, y_in, visible, pad):
-        """E(y~, v): [B, 8, L], [B, 1, L] -> [B, C1, L]. Masked after every layer: a conv's bias at
+    def _encode_labels(self, state, pad):
+        """E(y~, v[, o]): [B, 8 + 1 (+ 1), L] -> [B, C1, L]. Masked after every layer: a conv's bias at
         padding positions would otherwise reach real residues and depend on the batch's padding."""
-        z = torch.cat([y_in, visible], 1)
+        z = state
         for i, conv in enumerate(self.label_enc):
             z = conv(z) * pad
             if i < len(self.label_enc) - 1:
@@ -84,9 +91,10 @@ class Transition(nn.Module):
         return z
 
     def forward(self, y_in, hs: List[Optional[torch.Tensor]], ctx_h1, ctx_y, pad, noisy: bool,
-                noise: Noise, upper: bool = True):
+                noise: Noise, upper: bool = True, observed=None):
         """y_in [B, K, L] corrupted label state; hs: previous [B, C_l, L] (None at t=0);
-        ctx_* from x; pad [B, 1, L] (1 = real residue).
+        ctx_* from x; pad [B, 1, L] (1 = real residue); observed [B, 1, L] (``provenance`` models only):
+        1 where the shown label is observed, 0 where it is a draw or hidden.
 
         upper=False updates h1 only (h2..hL keep their previous values): the chain's last step
         when nothing reads the next state. The logits depend on h1 alone, and h1's noise is
@@ -97,8 +105,17 @@ class Transition(nn.Module):
         new: List[torch.Tensor] = []
         visible = y_in.sum(1, keepdim=True)                                               # [B, 1, L]
         pre = self.w_y.up(y_in) + self.w_vis(visible) + ctx_h1 + self.b_h[0].to(ctx_h1.dtype)  # [B, C1, L]
+        state = [y_in, visible]
+        if self.provenance:
+            if observed is None:
+                raise ValueError("a provenance transition needs the observed channel [B, 1, L]")
+            observed = observed.to(y_in.dtype) * visible          # only a shown label can be observed
+            pre = pre + self.w_obs(observed)
+            state.append(observed)
+        elif observed is not None:
+            raise ValueError("observed is for provenance transitions (model.label_provenance)")
         if len(self.label_enc):
-            pre = pre + self._encode_labels(y_in, visible, pad)
+            pre = pre + self._encode_labels(torch.cat(state, 1), pad)
         if n_layers > 1 and hs[1] is not None:
             pre = pre + self.w_h[0].down(hs[1])
         new.append(self._act(pre, pad, noisy, noise))                      # h1_t

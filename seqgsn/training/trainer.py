@@ -127,7 +127,7 @@ class Trainer:
         out = self.model.run_chain(tok_in, mask, settings, Noise.shared(gen), profile=batch.get("profile"),
                                    truth=y8, clamp=clamp)
         k = len(out.step_logits)
-        ws = step_weights(train_cfg.step_weights, k)
+        ws = step_weights(train_cfg.step_weights, k, train_cfg.first_step_share)
         # Each step is scored on the residues it decided (``walkback_label_cost``): the ones it hid, plus,
         # with train.relabel_p, the shown ones whose label it swapped.
         sup = walkback_label_cost(out.step_logits, out.step_masked, y8, y3, weight, ws, train_cfg.mask_weighting)

@@ -207,3 +207,58 @@ def test_sample_restart_draws_each_sample_through_its_own_reveal_sweep(tmp_path,
     assert any(len(set(s)) > 1 for s in restarted)                          # independent chains differ
     r = cli("sample", EX / "proteins.fasta", "-n", 2, "--reveal", 0, "--model", tiny_model_file)
     assert r.exit_code == 2 and "--reveal" in r.output
+
+
+def test_sample_draws_observed_is_the_default_of_provenance_models_only(tmp_path, tiny_cfg):
+    """A label_provenance model samples with its draws shown as observed unless --draws guessed; a model
+    without the channel refuses --draws observed with a message naming the setting."""
+    from dataclasses import replace
+    import torch
+    from seqgsn.model.checkpoint import save_model
+    from seqgsn.model.gsn import SeqGSN
+    cfg = replace(tiny_cfg, model=replace(tiny_cfg.model, label_provenance=True))
+    torch.manual_seed(0)
+    m = SeqGSN(cfg.model)
+    with torch.no_grad():
+        m.transition.w_obs.weight.mul_(50)           # an operator that reads the channel strongly
+    prov = tmp_path / "prov.pt"
+    save_model(prov, m, cfg, metrics={"note": "untrained"})
+
+    def draw(model, *extra):
+        out = tmp_path / "s.jsonl"
+        r = cli("sample", EX / "proteins.fasta", "-n", 2, "-o", out, "--model", model, "--reveal", 4, *extra)
+        assert r.exit_code == 0, r.output
+        return [json.loads(s)["samples"] for s in out.read_text().splitlines()]
+    default = draw(prov)
+    assert default == draw(prov, "--draws", "observed")
+    assert default != draw(prov, "--draws", "guessed")
+    plain = tmp_path / "plain.pt"
+    torch.manual_seed(0)
+    save_model(plain, SeqGSN(tiny_cfg.model), tiny_cfg, metrics={"note": "untrained"})
+    assert draw(plain) == draw(plain, "--draws", "guessed")
+    r = cli("sample", EX / "proteins.fasta", "-n", 2, "--model", plain, "--draws", "observed")
+    assert r.exit_code != 0 and "label_provenance" in r.output
+
+
+def test_sample_groups_and_burn_in_come_from_the_chain_config_unless_given(tmp_path, tiny_cfg):
+    """chain.sample_groups / chain.sample_burn_in are the defaults of --groups / --burn-in: a model carrying
+    them samples exactly as the same weights do with the flags given; the flags change the samples."""
+    from dataclasses import replace
+    import torch
+    from seqgsn.model.checkpoint import save_model
+    from seqgsn.model.gsn import SeqGSN
+    torch.manual_seed(0)
+    m = SeqGSN(tiny_cfg.model)
+    plain, tuned = tmp_path / "plain.pt", tmp_path / "tuned.pt"
+    save_model(plain, m, tiny_cfg, metrics={"note": "untrained"})
+    save_model(tuned, m, replace(tiny_cfg, chain=replace(tiny_cfg.chain, sample_groups=4, sample_burn_in=8)),
+               metrics={"note": "untrained"})
+
+    def draw(model, *extra):
+        out = tmp_path / "s.jsonl"
+        r = cli("sample", EX / "proteins.fasta", "-n", 2, "-o", out, "--model", model, *extra)
+        assert r.exit_code == 0, r.output
+        return [json.loads(s)["samples"] for s in out.read_text().splitlines()]
+    explicit = draw(plain, "--groups", 4, "--burn-in", 8)
+    assert draw(tuned) == explicit
+    assert draw(plain) != explicit

@@ -36,6 +36,7 @@ def test_yaml_overrides_only_named_keys(tmp_path):
     ("chain:\n  sampler: crf\n", "label_pairwise"),
     ("train:\n  relabel_p: 1.0\n", "train.relabel_p"),
     ("train:\n  mask_weighting: sample\n", "train.mask_weighting"),
+    ("train:\n  first_step_share: 1.0\n", "train.first_step_share"),
 ])
 def test_invalid_configs_name_the_problem(tmp_path, text, needle):
     p = tmp_path / "bad.yaml"

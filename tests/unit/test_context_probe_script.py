@@ -52,3 +52,23 @@ def test_isolated_rates_pick_the_residues_between_two_coil_or_two_helix_residues
     coil, helix = probe.isolated_rates(model, tokens, "CCTHHHHCSC")    # 3-state CCCHHHHCCC
     assert coil.shape == (2,) and helix.shape == (2,)                  # residues 2 and 9; 5 and 6 (1-based)
     assert ((coil > 0) & (coil < 1)).all() and ((helix > 0) & (helix < 1)).all()
+
+
+def test_a_provenance_model_reads_the_shown_true_labels_as_observed(tiny_cfg):
+    """The probe shows true labels: a label_provenance model must see them as observed (its output then
+    differs from the same step with the channel off), not fail for want of the channel."""
+    from dataclasses import replace
+    from seqgsn.model.gsn import SeqGSN
+    torch.manual_seed(0)
+    model = SeqGSN(replace(tiny_cfg.model, label_provenance=True)).eval()
+    with torch.no_grad():
+        model.transition.w_obs.weight.mul_(20)
+    tokens = torch.randint(0, 20, (12,))
+    y = torch.nn.functional.one_hot(torch.randint(0, 8, (12,)), 8).T.float().unsqueeze(0)   # [1, 8, L]
+    y[..., 4] = 0                                                                        # residue 5 hidden
+    seen = probe.one_step_probs(model, tokens, y)
+    ctx = [t for t in model.context(tokens.unsqueeze(0), torch.ones(1, 12, dtype=torch.bool))]
+    with torch.no_grad():
+        as_draws, _ = model.transition(y, [None] * len(model.cfg.hidden), *ctx, False,
+                                       probe.Noise(torch.Generator()), observed=torch.zeros(1, 1, 12))
+    assert (seen - as_draws.softmax(1).transpose(1, 2)).abs().max() > 1e-3

@@ -244,3 +244,5 @@ def test_step_weights_sum_to_one_and_first_puts_half_on_the_true_label_step():
             assert abs(sum(step_weights(how, k)) - 1) < 1e-9 and len(step_weights(how, k)) == k
     assert step_weights("first", 4) == [0.5, 0.5 / 3, 0.5 / 3, 0.5 / 3]
     assert step_weights("last", 3) == [0.0, 0.0, 1.0] and step_weights("first", 1) == [1.0]
+    w = step_weights("first", 3, 0.8)
+    assert w[0] == 0.8 and abs(w[1] - 0.1) < 1e-12 and abs(sum(w) - 1) < 1e-12
