@@ -7,6 +7,8 @@ import torch
 from seqgsn.model.gsn import ChainSettings, SeqGSN
 from seqgsn.model.noise import Noise
 
+from test_gsn import _batch   # pytest (prepend import mode) puts this folder on sys.path
+
 
 def _model(tiny_cfg, provenance=True, seed=0):
     torch.manual_seed(seed)
@@ -30,22 +32,13 @@ def _effective(y_in, o):
     return (o.squeeze(1) > 0) & (y_in.sum(1) > 0)
 
 
-def _batch(B=2, L=23, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    tokens = torch.randint(0, 20, (B, L), generator=g)
-    mask = torch.ones(B, L, dtype=torch.bool)
-    mask[1, 15:] = False
-    y8 = torch.randint(0, 8, (B, L), generator=g).masked_fill(~mask, -1)
-    return tokens, mask, y8
-
-
 def _run(m, tokens, mask, cs, seed=1, **kw):
     return m.run_chain(tokens, mask, cs, Noise.shared(torch.Generator().manual_seed(seed)), **kw)
 
 
 def test_observed_channel_changes_the_step_and_is_required(tiny_cfg):
     m = _model(tiny_cfg)
-    tokens, mask, y8 = _batch()
+    tokens, mask, y8 = _batch(B=2, L=23)
     ctx_h1, ctx_y, pad = m.context(tokens, mask)
     y = torch.nn.functional.one_hot(y8.clamp_min(0), 8).transpose(1, 2).float() * pad
     hs = [None] * len(m.cfg.hidden)
@@ -64,7 +57,7 @@ def test_observed_channel_changes_the_step_and_is_required(tiny_cfg):
 def test_walkback_shows_true_labels_as_observed_and_its_draws_as_draws(tiny_cfg):
     m = _model(tiny_cfg)
     seen = _spy(m)
-    tokens, mask, y8 = _batch()
+    tokens, mask, y8 = _batch(B=2, L=23)
     out = _run(m, tokens, mask, ChainSettings(3, mode="train", mask_all_p=0.0), truth=y8)
     (y0, o0), (y1, o1) = seen[0], seen[1]
     shown0 = y0.sum(1) > 0
@@ -79,7 +72,7 @@ def test_walkback_shows_true_labels_as_observed_and_its_draws_as_draws(tiny_cfg)
 
 def test_prediction_observes_clamps_only_unless_draws_are_observed(tiny_cfg):
     m = _model(tiny_cfg)
-    tokens, mask, _ = _batch()
+    tokens, mask, _ = _batch(B=2, L=23)
     known = torch.zeros_like(mask)
     known[0, 3:8] = True
     clamp = (known, torch.full_like(tokens, 4))
