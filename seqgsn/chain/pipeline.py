@@ -170,6 +170,7 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
     opts.validate()
     if opts.mode == "sample" and hasattr(predictor, "resolve_sampler"):
         predictor.resolve_sampler(opts.sampler)    # a usage error up front, not one per record
+        predictor.resolve_draws(opts.draws)
     stdout = stdout if stdout is not None else sys.stdout
     stderr = stderr if stderr is not None else sys.stderr
     to_stdout = out is None or str(out) == "-"

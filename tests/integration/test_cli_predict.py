@@ -237,7 +237,8 @@ def test_sample_draws_observed_is_the_default_of_provenance_models_only(tmp_path
     save_model(plain, SeqGSN(tiny_cfg.model), tiny_cfg, metrics={"note": "untrained"})
     assert draw(plain) == draw(plain, "--draws", "guessed")
     r = cli("sample", EX / "proteins.fasta", "-n", 2, "--model", plain, "--draws", "observed")
-    assert r.exit_code != 0 and "label_provenance" in r.output
+    assert r.exit_code == 2 and "label_provenance" in r.output
+    assert "record" not in r.output                 # one usage error up front, not one per record
 
 
 def test_sample_groups_and_burn_in_come_from_the_chain_config_unless_given(tmp_path, tiny_cfg):
