@@ -86,9 +86,8 @@ def samples_study(predictor, refs, preds, args) -> None:
         pred8 = eval_only(ref, by_id[ref.id].ss8)
         agree += sum(a == b for a, b in zip(maj, pred8))
         total += len(pred8)
-    how = (f"reveal {args.sample_reveal or predictor.chain.reveal}"
-           + f", then {args.sample_burn_in or predictor.chain.sample_burn_in} steps of "
-           f"{args.sample_groups or predictor.chain.sample_groups or predictor.chain.groups} groups"
+    reveal, groups, burn_in, _ = predictor.sample_steps(args.sample_reveal, args.sample_groups, args.sample_burn_in)
+    how = (f"reveal {reveal}, then {burn_in} steps of {groups} groups"
            + (", each sample its own chain" if args.sample_restart else ", one chain")
            + f", draws {'observed' if predictor.resolve_draws(args.sample_draws) else 'guessed'}")
     print(f"samples ({len(chosen)} chains x {args.samples}, independent sampler, {how}, {time.time() - t0:.0f} s):")

@@ -170,6 +170,18 @@ class Predictor:
                               "observed (model.label_provenance)", file=self.path)
         return draws == "observed"
 
+    def sample_steps(self, reveal: Optional[int] = None, groups: Optional[int] = None,
+                     burn_in: Optional[int] = None, thin: Optional[int] = None) -> tuple:
+        """The sample chain's (reveal, groups, burn_in, thin) with the model's defaults filled in (see
+        :meth:`sample`)."""
+        groups = groups or self.chain.sample_groups or self.chain.groups
+        burn_in = self.chain.sample_burn_in if burn_in is None else burn_in
+        thin = groups if thin is None else thin
+        reveal = self.chain.reveal if reveal is None else reveal
+        if reveal < 1:
+            raise ConfigError(f"the reveal sweep needs at least one step (reveal={reveal})")
+        return reveal, groups, burn_in, thin
+
     def sample(self, records: Sequence[Record], *, n: int, burn_in: Optional[int] = None,
                thin: Optional[int] = None,
                seed: int = 0, clamps: Optional[Dict[str, str]] = None,
@@ -189,12 +201,7 @@ class Predictor:
         would: the conditionals of the joint; 'guessed' is how ``predict`` runs). Other models have no
         such channel: only 'guessed' (None) applies.
         on_batch: as in :meth:`predict`."""
-        groups = groups or self.chain.sample_groups or self.chain.groups
-        burn_in = self.chain.sample_burn_in if burn_in is None else burn_in
-        thin = groups if thin is None else thin
-        reveal = self.chain.reveal if reveal is None else reveal
-        if reveal < 1:
-            raise ConfigError(f"the reveal sweep needs at least one step (reveal={reveal})")
+        reveal, groups, burn_in, thin = self.sample_steps(reveal, groups, burn_in, thin)
         sampler = self.resolve_sampler(sampler)
         draws_observed = self.resolve_draws(draws)
         out: List[Optional[Prediction]] = [None] * len(records)

@@ -185,7 +185,9 @@ class SeqGSN(nn.Module):
         if known_y is not None:
             y = torch.where(kn, known_y, y)
         free = mask & ~known
-        obs = known | (mask & (truth >= 0)) if cs.mode == "train" else known                 # o_t [B, L]
+        prov = self.cfg.label_provenance
+        if prov:                                                                              # o_t [B, L]
+            obs = known | (mask & (truth >= 0)) if cs.mode == "train" else known
         schedule = PredictionSchedule(free, cs.reveal, cs.groups, noise) if cs.mode == "predict" else None
         hs: List[Optional[torch.Tensor]] = [None] * len(self.cfg.hidden)
         out = ChainOutput()
@@ -207,7 +209,7 @@ class SeqGSN(nn.Module):
             y_in = y * (~masked).unsqueeze(1).to(y.dtype) * pad                              # y~_t
             last = not cs.final_state and step == cs.steps - 1
             observed = None
-            if self.cfg.label_provenance:      # o~_t (the transition keeps it to the shown residues)
+            if prov:                           # o~_t (the transition keeps it to the shown residues)
                 observed = (mask if cs.draws_observed else obs & ~decided).unsqueeze(1)
             logits, hs = self.transition(y_in, hs, ctx_h1, ctx_y, pad, cs.noisy, noise, upper=not last,
                                          observed=observed)
@@ -224,7 +226,8 @@ class SeqGSN(nn.Module):
             # only the hidden residues are redrawn: under masking corruption the reconstruction of a
             # shown residue is that residue (walkback and prediction alike; Gibbs-style)
             y = torch.where(decided.unsqueeze(1), draw, y)                                   # y_{t+1}
-            obs = (obs & ~decided) | known                                                    # o_{t+1}
+            if prov:
+                obs = (obs & ~decided) | known                                                # o_{t+1}
             if known_y is not None:
                 y = torch.where(kn, known_y, y)
             y = y * pad
