@@ -38,19 +38,39 @@ def check_steps(steps: int, burn_in: int) -> None:
         raise ConfigError(f"burn-in must be in [0, steps): got burn-in {burn_in} with {steps} steps")
 
 
-def _run(model: SeqGSN, batch: dict, settings: ChainSettings, seed: int, clamp, precision: str):
+def _run(model: SeqGSN, batch: dict, settings: ChainSettings, seed: int, clamp, precision: str, context=None):
     """The chain on the model's device; precision 'auto' resolved there (``seqgsn.devices``).
 
-    The noise is drawn on CPU generators (``batch_noise``) and moved: outputs do not depend on the device's RNG."""
-    dev = model_device(model)
-    prec = resolve_precision(precision, dev)
+    The noise is drawn on CPU generators (``batch_noise``) and moved: outputs do not depend on the device's RNG.
+    context: the batch's x-pathway from ``_shared_context`` (same precision), else computed here."""
+    dev, prec = _placement(model, precision)
     settings = replace(settings, state_dtype=state_dtype(prec))
     noise = batch_noise(batch, seed)
-    on = {k: v.to(dev, non_blocking=True) for k, v in batch.items() if isinstance(v, torch.Tensor)}
+    on = _on_device(batch, dev)
     if clamp is not None:
         clamp = (clamp[0].to(dev), clamp[1].to(dev))
     with autocast(dev, prec):
-        return model.run_chain(on["tokens"], on["mask"], settings, noise, profile=on.get("profile"), clamp=clamp)
+        return model.run_chain(on["tokens"], on["mask"], settings, noise, profile=on.get("profile"), clamp=clamp,
+                               context=context)
+
+
+def _placement(model: SeqGSN, precision: str):
+    dev = model_device(model)
+    return dev, resolve_precision(precision, dev)
+
+
+def _on_device(batch: dict, dev) -> dict:
+    return {k: v.to(dev, non_blocking=True) for k, v in batch.items() if isinstance(v, torch.Tensor)}
+
+
+def _shared_context(model: SeqGSN, batch: dict, precision: str):
+    """The batch's x-pathway once, for several chains over it (restarted samples): x is clamped in
+    prediction and sampling, so every chain would compute the same tensors."""
+    dev, prec = _placement(model, precision)
+    on = _on_device(batch, dev)
+    with autocast(dev, prec):
+        return model.chain_context(on["tokens"], on["mask"], ChainSettings(1, state_dtype=state_dtype(prec)),
+                                   on.get("profile"))
 
 
 def _one_hot_clamps(probs: torch.Tensor, clamp) -> torch.Tensor:
@@ -101,7 +121,7 @@ def chain_step_log_probs(model: SeqGSN, batches: Iterable[dict], chain: ChainCon
 def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int = 1, reveal: int = 1, groups: int = 2,
                   seed: int = 0, clamp=None, precision: str = "auto", sampler: str = "independent",
                   match_iters: int = 0, match_step: float = 0.3, restart: bool = False,
-                  draws_observed: bool = False) -> torch.Tensor:
+                  draws_observed: bool = False, context=None) -> torch.Tensor:
     """-> int labels [n, B, L]: the chain's label states. The first is the state after the reveal
     sweep (every residue decided once) and ``burn_in`` further steps, then one every ``thin`` steps;
     with ``thin`` = ``groups`` each sample is one Gibbs sweep after the previous one.
@@ -110,18 +130,20 @@ def chain_samples(model: SeqGSN, batch: dict, *, n: int, burn_in: int, thin: int
     seeded from (seed, k): independent draws of the reveal sweep (with many reveal steps, the GSN reading
     of random-order ancestral sampling) instead of states along one chain.
     draws_observed: the chain shows its draws as observed labels (``label_provenance`` models;
-    ``ChainSettings.draws_observed``)."""
+    ``ChainSettings.draws_observed``). context: the batch's x-pathway (``_shared_context``), shared by
+    restarted samples."""
     if n < 1 or thin < 1 or burn_in < 0 or reveal < 1:
         raise ValueError(f"need n >= 1, thin >= 1, burn_in >= 0, reveal >= 1 (got {n}, {thin}, {burn_in}, {reveal})")
     if restart:
         one = dict(burn_in=burn_in, reveal=reveal, groups=groups, clamp=clamp, precision=precision, sampler=sampler,
-                   match_iters=match_iters, match_step=match_step, draws_observed=draws_observed)
+                   match_iters=match_iters, match_step=match_step, draws_observed=draws_observed,
+                   context=_shared_context(model, batch, precision) if context is None else context)
         return torch.cat([chain_samples(model, batch, n=1, seed=sample_seed(seed, k), **one) for k in range(n)])
     first = reveal - 1 + burn_in                       # index into out.samples (state after step t)
     steps = first + 1 + (n - 1) * thin
     out = _run(model, batch, ChainSettings(steps, reveal=reveal, groups=groups, noisy=True, sampler=sampler,
                                            match_iters=match_iters, match_step=match_step,
-                                           draws_observed=draws_observed), seed, clamp, precision)
+                                           draws_observed=draws_observed), seed, clamp, precision, context)
     s = torch.stack([out.samples[first + i * thin] for i in range(n)]).cpu()
     if clamp is not None:
         known, lab = clamp

@@ -148,12 +148,14 @@ class SeqGSN(nn.Module):
         return self.x_out(back.transpose(1, 2))
 
     def run_chain(self, tokens, mask, settings: ChainSettings, noise: Noise, *, profile=None,
-                  truth=None, clamp=None, start=None) -> ChainOutput:
+                  truth=None, clamp=None, start=None, context=None) -> ChainOutput:
         """Unroll the chain (module docstring). tokens [B, L] int, mask [B, L] bool;
         truth [B, L] int (-1 = no 8-state label): the training example walkback starts from
         (``mode='train'``); clamp = (known [B, L] bool, labels [B, L] int): labels held fixed;
         start [B, L] int: the label state a prediction chain without reveal sweep (``reveal=0``)
-        starts from, e.g. a prediction, to follow where the chain goes from there."""
+        starts from, e.g. a prediction, to follow where the chain goes from there; context: these
+        tokens' x-pathway (:meth:`chain_context` with the same settings), so that several chains over one
+        batch (restarted samples) compute it once; not with ``x_walk`` (x changes along that chain)."""
         cs = settings
         if (start is not None) != (cs.mode == "predict" and cs.reveal == 0):
             raise ValueError("a start state goes with mode 'predict' and reveal=0, and reveal=0 needs one")
@@ -165,12 +167,16 @@ class SeqGSN(nn.Module):
             raise ValueError("relabel is a training corruption (mode 'train')")
         if cs.x_walk > 0 and not cs.with_x:
             raise ValueError("x_walk needs with_x (the x reconstruction is what is fed back)")
+        if context is not None and cs.x_walk > 0:
+            raise ValueError("a precomputed x-pathway cannot follow x_walk (x changes along the chain)")
         trans = self.crf_transitions() if cs.sampler == "crf" else None   # fixed along the chain
         B, L = tokens.shape
         x_state, x_hid = tokens, None                                                         # x_t [B, L]
         if cs.x_walk > 0:                       # x~_0: step 0's corruption of x (later steps: in the loop)
             x_hid = mask & (noise.rand((B, L), tokens.device) < cs.x_walk)
-        ctx_h1, ctx_y, pad = self._context(self._x_in(x_state, x_hid), mask, profile, cs)
+        if context is None:
+            context = self.chain_context(self._x_in(x_state, x_hid), mask, cs, profile)
+        ctx_h1, ctx_y, pad = context
         known = clamp[0] & mask if clamp is not None else torch.zeros_like(mask)
         known_y = None
         if clamp is not None:
@@ -195,7 +201,7 @@ class SeqGSN(nn.Module):
             if cs.x_walk > 0:
                 if step > 0:                   # x~_t: a fresh corruption of the current x state
                     x_hid = mask & (noise.rand((B, L), tokens.device) < cs.x_walk)
-                    ctx_h1, ctx_y, pad = self._context(self._x_in(x_state, x_hid), mask, profile, cs)
+                    ctx_h1, ctx_y, pad = self.chain_context(self._x_in(x_state, x_hid), mask, cs, profile)
                 out.x_hidden.append(x_hid)
             if schedule is None:
                 masked = decided = training_mask(free, step == 0, cs.mask_all_p, noise, cs.mask_rate_power)
@@ -238,7 +244,8 @@ class SeqGSN(nn.Module):
     def _x_in(x_state, x_hid):
         return x_state if x_hid is None else torch.where(x_hid, MASK, x_state)
 
-    def _context(self, tokens, mask, profile, cs: ChainSettings):
+    def chain_context(self, tokens, mask, cs: ChainSettings, profile=None):
+        """``context`` in the chain state's dtype -> (ctx_h1 [B, C1, L], ctx_y [B, 8, L], pad [B, 1, L])."""
         ctx_h1, ctx_y, pad = self.context(tokens, mask, profile)
         if cs.state_dtype is not None:
             ctx_h1, ctx_y, pad = ctx_h1.to(cs.state_dtype), ctx_y.to(cs.state_dtype), pad.to(cs.state_dtype)
