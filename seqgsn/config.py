@@ -117,6 +117,9 @@ class TrainConfig:
                                                  # r ~ U(0,1); this fraction of chains starts all-masked
     mask_rate_power: float = 1.0                 # r = u ** power, u ~ U(0, 1): > 1 leans towards nearly-shown
                                                  # states (the ones late reveal steps decide in)
+    span_p: float = 0.0                          # fraction of chains whose hidden labels (walkback) and
+                                                 # known labels (clamp_train_p) come in whole segments
+    span_length: float = 10.0                    # their mean length (geometric), residues
     relabel_p: float = 0.0                       # walkback steps >= 1: each chain swaps a fraction
                                                  # s ~ U(0, relabel_p) of its shown labels for draws from
                                                  # the previous step (the model's own guesses), which the
@@ -264,6 +267,10 @@ def validate(cfg: Config, source: str = "<config>") -> None:
         raise ConfigError("train.step_weights must be uniform|last|first", file=source)
     if not 0.0 < t.first_step_share < 1.0:
         raise ConfigError(f"train.first_step_share must be in (0, 1), got {t.first_step_share}", file=source)
+    if not 0.0 <= t.span_p <= 1.0:
+        raise ConfigError(f"train.span_p must be in [0, 1], got {t.span_p}", file=source)
+    if not t.span_length >= 1.0:
+        raise ConfigError(f"train.span_length must be >= 1 residue, got {t.span_length}", file=source)
     if not t.mask_rate_power > 0:
         raise ConfigError(f"train.mask_rate_power must be > 0, got {t.mask_rate_power}", file=source)
     if t.mask_weighting not in ("residue", "chain"):

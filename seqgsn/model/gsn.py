@@ -75,6 +75,8 @@ class ChainSettings:
     noisy: bool = True               # hidden-unit noise and label draws; False = noise-free (argmax fed)
     mask_all_p: float = 0.3          # train: fraction of chains whose first step masks every label
     mask_rate_power: float = 1.0     # train: mask rate r = u ** power, u ~ U(0, 1) (``masking.training_mask``)
+    span_p: float = 0.0              # train: fraction of chains that hide whole segments (``training_mask``)
+    span_length: float = 10.0        # train: their mean length
     sampler: str = "independent"     # independent (per-residue draws) | crf (``label_pairwise`` models)
     match_iters: int = 0             # crf: IPF steps matching the step's marginals (``crf_unary``)
     match_step: float = 0.3
@@ -204,7 +206,8 @@ class SeqGSN(nn.Module):
                     ctx_h1, ctx_y, pad = self.chain_context(self._x_in(x_state, x_hid), mask, cs, profile)
                 out.x_hidden.append(x_hid)
             if schedule is None:
-                masked = decided = training_mask(free, step == 0, cs.mask_all_p, noise, cs.mask_rate_power)
+                masked = decided = training_mask(free, step == 0, cs.mask_all_p, noise, cs.mask_rate_power,
+                                               cs.span_p, cs.span_length)
                 if cs.relabel > 0 and step > 0:        # y~_t also swaps shown labels for plausible guesses
                     swapped = substitution_mask(free, masked, cs.relabel, noise)
                     guess = sample_onehot(logits, noise)                                      # [B, 8, L]

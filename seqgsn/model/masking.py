@@ -9,18 +9,34 @@ from .noise import Noise
 
 
 def training_mask(free: torch.Tensor, first: bool, mask_all_p: float, noise: Noise,
-                  rate_power: float = 1.0) -> torch.Tensor:
+                  rate_power: float = 1.0, span_p: float = 0.0, span_length: float = 10.0) -> torch.Tensor:
     """free [B, L] bool (labelled, not clamped) -> masked [B, L] bool for one walkback step.
 
     Each chain draws a mask rate r = u ** rate_power, u ~ U(0, 1), per step; at the first step a fraction
     ``mask_all_p`` of chains instead masks everything (r = 1), the state prediction starts from. Uniform r
     (power 1) trains the reconstruction for every amount of visible label context, from none to nearly
-    all; power > 1 leans towards nearly-shown states (mean r = 1 / (1 + power))."""
+    all; power > 1 leans towards nearly-shown states (mean r = 1 / (1 + power)). A fraction ``span_p`` of
+    chains hides whole segments (``segment_draws``) instead of scattered residues, so that the step also
+    learns to fill in a stretch from the labels around it, as it must next to known segments."""
     B, L = free.shape
     rate = noise.rand((B, 1), free.device) ** rate_power
     if first and mask_all_p > 0:
         rate = torch.where(noise.rand((B, 1), free.device) < mask_all_p, torch.ones_like(rate), rate)
-    return free & (noise.rand((B, L), free.device) < rate)
+    u = noise.rand((B, L), free.device)
+    if span_p > 0:
+        u = torch.where(noise.rand((B, 1), free.device) < span_p, segment_draws(u, span_length, noise), u)
+    return free & (u < rate)
+
+
+def segment_draws(u: torch.Tensor, mean_length: float, noise: Noise) -> torch.Tensor:
+    """Uniforms u [B, L] -> [B, L] constant along random segments (lengths geometric with mean
+    ``mean_length``; each segment takes the uniform of its first residue), so ``draws < rate`` selects
+    whole segments covering about ``rate`` of the residues."""
+    B, L = u.shape
+    starts = noise.rand((B, L), u.device) < 1.0 / mean_length
+    pos = torch.arange(L, device=u.device).expand(B, L)
+    first = torch.cummax(torch.where(starts, pos, torch.zeros_like(pos)), dim=1).values       # [B, L]
+    return u.gather(1, first)
 
 
 def substitution_mask(free: torch.Tensor, masked: torch.Tensor, relabel_p: float, noise: Noise) -> torch.Tensor:

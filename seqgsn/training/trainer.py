@@ -35,6 +35,7 @@ from ..errors import CheckpointError
 from ..io.atomic import atomic_write
 from ..model.checkpoint import read_dict, save_dict, save_model
 from ..model.gsn import ChainSettings, SeqGSN
+from ..model.masking import segment_draws
 from ..model.noise import Noise
 from ..model.losses import step_weights, walkback_label_cost, x_nll
 from ..distributed import Dist, write_digest
@@ -117,12 +118,16 @@ class Trainer:
         if train_cfg.clamp_train_p > 0:
             chosen = rand(B, 1) < train_cfg.clamp_train_p
             frac = rand(B, 1) * train_cfg.clamp_train_max
-            known = (rand(B, L) < frac) & chosen & (y8 >= 0)
+            u = rand(B, L)
+            if train_cfg.span_p > 0:            # known labels in whole segments, as a user's often are
+                u = torch.where(rand(B, 1) < train_cfg.span_p, segment_draws(u, train_cfg.span_length, Noise.shared(gen)), u)
+            known = (u < frac) & chosen & (y8 >= 0)
             if known.any():
                 clamp = (known, y8)
                 weight = weight * (~known)
         settings = ChainSettings(train_cfg.walkback, mode="train", noisy=True,
                                  mask_all_p=train_cfg.mask_all_p, mask_rate_power=train_cfg.mask_rate_power,
+                                 span_p=train_cfg.span_p, span_length=train_cfg.span_length,
                                  with_x=hybrid, x_walk=x_p if walk_x else 0.0, relabel=train_cfg.relabel_p)
         out = self.model.run_chain(tok_in, mask, settings, Noise.shared(gen), profile=batch.get("profile"),
                                    truth=y8, clamp=clamp)

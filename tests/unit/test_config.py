@@ -37,6 +37,8 @@ def test_yaml_overrides_only_named_keys(tmp_path):
     ("train:\n  relabel_p: 1.0\n", "train.relabel_p"),
     ("train:\n  mask_weighting: sample\n", "train.mask_weighting"),
     ("train:\n  first_step_share: 1.0\n", "train.first_step_share"),
+    ("train:\n  span_p: 1.5\n", "train.span_p"),
+    ("train:\n  span_length: 0.5\n", "train.span_length"),
 ])
 def test_invalid_configs_name_the_problem(tmp_path, text, needle):
     p = tmp_path / "bad.yaml"

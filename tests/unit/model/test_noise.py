@@ -66,3 +66,39 @@ def test_prediction_schedule_reveals_then_sweeps():
         assert torch.equal(sweep.sum(0), free.int())
         assert all(torch.equal(h, d) for h, d in steps[s0:s0 + 2])
     assert not any(h[~free].any() for h, _ in steps)
+
+
+def _runs(row: torch.Tensor) -> list:
+    """Lengths of the runs of True in a [L] bool row."""
+    out, n = [], 0
+    for v in row.tolist() + [False]:
+        if v:
+            n += 1
+        elif n:
+            out.append(n)
+            n = 0
+    return out
+
+
+def test_span_masking_hides_whole_segments_at_the_chain_rate():
+    free = torch.ones(3000, 120, dtype=torch.bool)
+    scattered = training_mask(free, False, 0.0, Noise.shared(torch.Generator().manual_seed(4)))
+    spans = training_mask(free, False, 0.0, Noise.shared(torch.Generator().manual_seed(4)), span_p=1.0,
+                          span_length=10.0)
+    assert abs(spans.float().mean() - 0.5) < 0.03                     # coverage still follows r ~ U(0, 1)
+    mean_run = lambda m: sum(sum(_runs(r)) for r in m[:300]) / sum(len(_runs(r)) for r in m[:300])
+    assert mean_run(spans) > 4 * mean_run(scattered)                   # hidden residues come in segments
+    # span_p 0 draws exactly what it drew before the option existed (old configs train as they did)
+    again = training_mask(free, False, 0.0, Noise.shared(torch.Generator().manual_seed(4)), span_p=0.0)
+    assert torch.equal(again, scattered)
+
+
+def test_span_masking_applies_to_the_chosen_fraction_of_chains():
+    free = torch.ones(2000, 200, dtype=torch.bool)
+    m = training_mask(free, False, 0.0, Noise.shared(torch.Generator().manual_seed(5)), span_p=0.5,
+                      span_length=10.0)
+    # a chain hiding scattered residues at rate r has runs of mean 1 / (1 - r); segment chains far longer
+    long_runs = torch.tensor([max(_runs(r) or [0]) >= 12 for r in m])
+    rates = m.float().mean(1)
+    mid = (rates > 0.2) & (rates < 0.5)                                # scattered runs stay short there
+    assert 0.35 < long_runs[mid].float().mean() < 0.65

@@ -246,3 +246,27 @@ def test_step_weights_sum_to_one_and_first_puts_half_on_the_true_label_step():
     assert step_weights("last", 3) == [0.0, 0.0, 1.0] and step_weights("first", 1) == [1.0]
     w = step_weights("first", 3, 0.8)
     assert w[0] == 0.8 and abs(w[1] - 0.1) < 1e-12 and abs(sum(w) - 1) < 1e-12
+
+
+def test_span_p_gives_clamp_trained_chains_whole_known_segments(tmp_path):
+    """train.span_p = 1: every clamp-trained chain's known labels come in runs (mean segment length 10), and the
+    walkback settings carry span_p to the chain's corruption; span_p = 0 keeps them scattered."""
+    from seqgsn.data.batches import collate
+    runs = {}
+    for p in (0.0, 1.0):
+        cfg = _cfg(clamp_train_p=1.0, clamp_train_max=1.0, span_p=p, span_length=10.0)
+        tr = Trainer(cfg, tmp_path / str(p), _examples(40, 0), [], log=lambda m: None)
+        batch = collate(tr.train_ex)
+        run = tr.model.run_chain
+
+        def spy(*a, **k):
+            runs[p] = (a[2], k["clamp"][0])
+            return run(*a, **k)
+        tr.model.run_chain = spy
+        tr.loss(batch, torch.Generator().manual_seed(0))
+    lengths = {}
+    for p, (settings, known) in runs.items():
+        assert settings.span_p == p and settings.span_length == 10.0
+        edges = known[:, 1:] & ~known[:, :-1]                          # starts of known runs after position 0
+        lengths[p] = known.sum().item() / (edges.sum().item() + known[:, 0].sum().item())
+    assert lengths[1.0] > 2 * lengths[0.0]
