@@ -12,7 +12,8 @@ paired chain-bootstrap 95% CIs (2,000 draws, seeded; residues of one chain move 
    chains; ``--sample-reveal R --sample-restart``: each sample its own chain through an R-step reveal sweep): mean 3-state H segment length (truth, argmax, samples), H and E segment-length W1 to the
    truth, and how often the per-position majority of the samples equals ``predict``'s ss8.
 4. clamping through the chain: free-residue Q8 gain with 25% of evaluated residues clamped at random,
-   and with contiguous 5-15-residue segments covering about 25%.
+   and with contiguous 5-15-residue segments covering about 25%; and that gain by distance to the nearest
+   clamped residue (1, 2-3, 4-7, 8+), which shows how far the clamps' information travels.
 Only evaluated residues count (``eval_mask``). The bootstrap is ``scripts/paired_q8.py``'s. Prints; asserts nothing.
 """
 from __future__ import annotations
@@ -131,6 +132,37 @@ def free_counts(refs, preds, clamps) -> dict:
     return {"c": np.array(c, float), "n": np.array(n, float)}
 
 
+def clamp_distance(clamp: str) -> np.ndarray:
+    """Clamp string -> [L] distance (residues) from each position to the nearest clamped one (0 if clamped)."""
+    on = np.array([c != "-" for c in clamp])
+    idx = np.flatnonzero(on)
+    if not len(idx):
+        return np.full(len(clamp), np.iinfo(np.int64).max)
+    pos = np.arange(len(clamp))
+    j = np.clip(np.searchsorted(idx, pos), 1, len(idx)) - 1
+    return np.minimum(np.abs(pos - idx[j]), np.abs(idx[np.minimum(j + 1, len(idx) - 1)] - pos))
+
+
+BANDS = ((1, 1), (2, 3), (4, 7), (8, 10 ** 9))
+
+
+def gain_by_distance(refs, clamped, base, clamps) -> str:
+    """Free-residue Q8 gain by distance to the nearest clamped residue: where clamps' information reaches."""
+    hit = {b: [0, 0, 0] for b in BANDS}                 # band -> [n, correct clamped, correct unclamped]
+    for r, a, b in zip(refs, clamped, base):
+        d = clamp_distance(clamps[r.id])
+        keep = r.eval_mask()
+        for i, (t, x, y) in enumerate(zip(r.ss8, a.ss8, b.ss8)):
+            if keep[i] and d[i] > 0:
+                band = next(k for k in BANDS if k[0] <= d[i] <= k[1])
+                hit[band][0] += 1
+                hit[band][1] += x == t
+                hit[band][2] += y == t
+    parts = [f"{lo}{'+' if hi > 100 else '' if lo == hi else f'-{hi}'}: {100 * (c - u) / max(n, 1):+.2f} "
+             f"({100 * n / max(sum(v[0] for v in hit.values()), 1):.0f}%)" for (lo, hi), (n, c, u) in hit.items()]
+    return "gain by distance to the nearest clamp (share of free residues): " + ", ".join(parts)
+
+
 def clamp_study(predictor, refs, base, args) -> None:
     recs = [r.as_record() for r in refs]
     for kind in ("random", "segments"):
@@ -141,6 +173,7 @@ def clamp_study(predictor, refs, base, args) -> None:
         print(f"clamping 25% ({kind}): free-residue Q8 {100 * a['c'].sum() / a['n'].sum():.2f} vs unclamped "
               f"{100 * b['c'].sum() / b['n'].sum():.2f} = {d[0]:+.2f} [{d[1]:+.2f}, {d[2]:+.2f}] "
               f"({int(a['n'].sum()):,} free residues)", flush=True)
+        print("  " + gain_by_distance(refs, got, base, cl), flush=True)
 
 
 def main(argv=None) -> None:
@@ -160,6 +193,8 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-chains", type=int, default=0, help="first N chains only (0 = all)")
     ap.add_argument("--chain", default="", help="override chain settings, e.g. reveal=8,groups=2,steps=10")
+    ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
+                    help="as load_model (auto: bf16 only where native; fp32 to compare across machines)")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: independent,samples,clamps")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
@@ -167,7 +202,7 @@ def main(argv=None) -> None:
     if args.max_chains:
         refs = refs[: args.max_chains]
     records = [r.as_record() for r in refs]
-    predictor = seqgsn.load_model(args.model)
+    predictor = seqgsn.load_model(args.model, precision=args.precision)
     if args.chain:
         kv = dict(x.split("=") for x in args.chain.split(","))
         ch = dataclasses.replace(predictor.chain, **{k: type(getattr(predictor.chain, k))(v) for k, v in kv.items()})
@@ -181,7 +216,7 @@ def main(argv=None) -> None:
         compare(f"1. chain vs mean of {ch.steps} independent one-step passes", gsn,
                 per_chain(refs, averaged(predictor, records, ch.steps)), args)
     if args.ablation:
-        abl = seqgsn.load_model(args.ablation)
+        abl = seqgsn.load_model(args.ablation, precision=args.precision)
         compare("2. GSN vs deterministic ablation", gsn, per_chain(refs, abl.predict(records, seed=args.seed)), args)
     if "samples" not in skip:
         samples_study(predictor, refs, preds, args)
