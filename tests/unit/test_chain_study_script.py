@@ -53,3 +53,4 @@ def test_reach_rows_separate_the_chain_gain_from_what_the_nearest_clamp_could_ad
     # per band, the cell (prediction C, nearest clamp E) holds only true H: the rule predicts H there
     assert d23["table"] == 1.0 and d23["left"] == 1.0
     assert d47["table"] == 1.0 and d47["left"] == 0.5        # the chain already got one of the two
+    assert d23["comp"] == 1.0                               # one composition (all E): the same cell
