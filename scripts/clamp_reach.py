@@ -71,7 +71,7 @@ def main(argv=None) -> None:
     ap.add_argument("--model", default=None, help="model file (default: the bundled model)")
     ap.add_argument("--data", required=True)
     ap.add_argument("--kind", default="segments", choices=["segments", "random"])
-    ap.add_argument("--precision", default="fp32", choices=["auto", "fp32", "bf16"])
+    ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     refs = [r for r in read_corpus(args.data) if r.ss8 is not None and r.eval_mask().any()]

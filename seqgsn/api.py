@@ -230,8 +230,8 @@ def load_model(path=None, *, steps: Optional[int] = None, burn_in: Optional[int]
                precision: Optional[str] = "auto") -> Predictor:
     """Load a model file (None = the bundled default). Chain settings can be overridden.
 
-    device: auto|cpu|cuda[:N]|mps (auto = CUDA if present); precision: auto|fp32|bf16 (auto = bf16
-    only where the device runs it natively). The file's recorded ``chain.precision`` is not used:
+    device: auto|cpu|cuda[:N]|mps (auto = CUDA if present); precision: auto|fp32|bf16 (auto = fp32
+    on a CPU, bf16 on a CUDA GPU that supports it). The file's recorded ``chain.precision`` is not used:
     a model trained in bf16 runs fp32 on a CPU without bf16 (``seqgsn.devices``)."""
     if threads:
         torch.set_num_threads(int(threads))

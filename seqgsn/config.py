@@ -88,7 +88,7 @@ class ChainConfig:
     noise: bool = True                           # False = mean-field (noise-free) chain
     batch_residues: int = 32768
     precision: str = "auto"                      # auto | fp32 | bf16 (autocast; outputs stay float32);
-                                                 # auto = bf16 only where native (seqgsn.devices)
+                                                 # auto = fp32 on CPUs, bf16 on bf16 GPUs (seqgsn.devices)
     sample_groups: int = 0                       # sample: groups per Gibbs sweep (0 = groups); finer blocks
                                                  # let neighbours be redrawn given each other (docs/chain.md)
     sample_burn_in: int = 0                      # sample: steps after the reveal sweep before the first sample
@@ -138,8 +138,8 @@ class TrainConfig:
     patience: int = 5
     seed: int = 0
     threads: int = 0                             # 0 = torch default
-    precision: str = "auto"                      # auto | fp32 | bf16 (autocast; auto = bf16 only where the
-                                                 # hardware runs it natively: AVX512-BF16/AMX, CUDA sm80+)
+    precision: str = "auto"                      # auto | fp32 | bf16 (autocast; auto = fp32 on every CPU,
+                                                 # bf16 on CUDA sm80+; seqgsn.devices)
     max_minutes: float = 0.0                     # 0 = no time budget
     max_steps: int = 0                           # 0 = none; else a compute budget in optimiser steps: the
                                                  # LR schedule ends there and the last (partial) epoch is

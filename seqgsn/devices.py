@@ -1,8 +1,15 @@
 """Run-time choice of device (auto|cpu|cuda[:N]|mps) and precision (auto|fp32|bf16), shared by chain and training.
 
-Precision ``auto`` uses bfloat16 only where the hardware runs it natively, else float32:
+Precision ``auto`` is float32 on every CPU and bfloat16 only on a CUDA GPU that supports it
+(``torch.cuda.is_bf16_supported()``, Ampere and later). CPUs differ between the machines a user runs on
+(some have AVX512-BF16 / AMX, some only AVX2): with ``auto`` the same command gives the same numbers on
+both, and a record's output does not depend on its batch-mates. bf16 autocast rounds every convolution's
+output to 8 significant bits, and oneDNN's bf16 kernels are chosen by batch shape, so on a bf16 CPU a
+record's probabilities moved by up to 1.4e-3 with its batch-mates (random-weight test model; the chain's
+label draws amplify one rounding flip). ``--precision bf16`` remains available: about 1.5x faster where the
+CPU runs it natively (docs/performance.md), which ``native_bf16`` tells:
 
-* CUDA: ``torch.cuda.is_bf16_supported()`` (Ampere and later);
+* CUDA: ``torch.cuda.is_bf16_supported()``;
 * CPU (x86): the CPU has bf16 instructions (cpuinfo's ``avx512_bf16`` or ``amx_bf16``, via
   ``torch.cpu.get_capabilities()``) *and* oneDNN may use them (``torch.ops.mkldnn._is_mkldnn_bf16_supported()``,
   which follows ``ONEDNN_MAX_CPU_ISA``) *and* ATen's vector kernels are AVX-512 (``torch.backends.cpu.
@@ -57,12 +64,13 @@ def native_bf16(device: Union[str, torch.device] = "cpu") -> bool:
 
 
 def resolve_precision(requested: Optional[str], device: Union[str, torch.device] = "cpu") -> str:
-    """'auto' (or None) -> 'bf16' where native on ``device``, else 'fp32'; 'fp32' / 'bf16' pass through."""
+    """'auto' (or None) -> 'bf16' on a bf16 CUDA device, else 'fp32' (every CPU: module docstring);
+    'fp32' / 'bf16' pass through."""
     req = "auto" if requested is None else str(requested).lower()
     if req not in PRECISIONS:
         raise DeviceError(f"precision must be one of {'|'.join(PRECISIONS)}, got {requested!r}")
     if req == "auto":
-        return "bf16" if native_bf16(device) else "fp32"
+        return "bf16" if torch.device(device).type == "cuda" and native_bf16(device) else "fp32"
     return req
 
 

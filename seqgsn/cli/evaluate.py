@@ -52,7 +52,7 @@ def _timed(fn, *a, **kw):
 @click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
               help="Where the chain runs (auto: CUDA if present, else CPU).")
 @click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto", show_default=True,
-              help="auto: bf16 only where the hardware runs it natively, else fp32.")
+              help="auto: fp32 on a CPU, bf16 on a bf16 CUDA GPU.")
 @click.option("--decode", type=click.Choice(["argmax", "segment"]), default="argmax", show_default=True,
               help="8-state labels from the averaged marginals: per-residue argmax, or the best string "
                    "respecting DSSP minimal segment lengths (H>=4, G>=3, I>=5, E>=2).")

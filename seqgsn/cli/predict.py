@@ -47,7 +47,7 @@ def _common(fn):
                      help="Where the chain runs (auto: CUDA if present, else CPU)."),
         click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default="auto",
                      show_default=True,
-                     help="auto: bf16 only where the hardware runs it natively, else fp32 (the model "
+                     help="auto: fp32 on a CPU, bf16 on a bf16 CUDA GPU (the model "
                           "file's own setting is not used). bf16 and fp32 may differ in the last digits."),
         QUIET,
     ]

@@ -36,7 +36,7 @@ def _logger(path: Path, quiet: bool):
 @click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
               help="Where to train (auto: CUDA if present, else CPU; under torchrun: cuda:LOCAL_RANK).")
 @click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default=None,
-              help="Override train.precision (auto: bf16 only where the hardware runs it natively).")
+              help="Override train.precision (auto: fp32 on a CPU, bf16 on a bf16 CUDA GPU).")
 @QUIET
 @handle_errors
 def train(config_path, run_dir, resume_dir, train_data, seed, threads, device, precision, quiet):

@@ -28,17 +28,25 @@ def caps(monkeypatch):
     return state
 
 
-def test_auto_is_bf16_only_where_every_layer_runs_it_natively(caps):
-    assert devices.resolve_precision("auto", "cpu") == "bf16"
-    assert devices.resolve_precision(None, "cpu") == "bf16"
+def test_native_bf16_needs_every_layer_to_run_it_natively(caps):
+    assert devices.native_bf16("cpu")
     caps["onednn"] = False                               # e.g. ONEDNN_MAX_CPU_ISA=AVX2
-    assert devices.resolve_precision("auto", "cpu") == "fp32"
+    assert not devices.native_bf16("cpu")
     caps["onednn"], caps["aten"] = True, "AVX2"          # e.g. ATEN_CPU_CAPABILITY=avx2
-    assert devices.resolve_precision("auto", "cpu") == "fp32"
+    assert not devices.native_bf16("cpu")
     caps["aten"], caps["caps"] = "AVX512", {"architecture": "x86_64", "avx512_bf16": False, "amx_bf16": False}
-    assert devices.resolve_precision("auto", "cpu") == "fp32"   # AVX-512 without bf16 instructions
+    assert not devices.native_bf16("cpu")               # AVX-512 without bf16 instructions
     caps["caps"] = {"architecture": "x86_64", "amx_bf16": True}
-    assert devices.resolve_precision("auto", "cpu") == "bf16"
+    assert devices.native_bf16("cpu")
+
+
+def test_auto_is_fp32_on_every_cpu_even_with_native_bf16(caps):
+    """The default must not depend on which CPU the machine has (devices.py docstring)."""
+    assert devices.native_bf16("cpu")
+    assert devices.resolve_precision("auto", "cpu") == "fp32"
+    assert devices.resolve_precision(None, "cpu") == "fp32"
+    caps["onednn"] = False
+    assert devices.resolve_precision("auto", "cpu") == "fp32"
 
 
 def test_explicit_precision_passes_through_and_bad_names_are_typed_errors(caps):
@@ -58,8 +66,8 @@ def test_config_accepts_auto_and_defaults_to_it():
 
 
 def test_this_machine_says_no_native_bf16_under_avx2_emulation():
-    """ONEDNN_MAX_CPU_ISA=AVX2 and ATEN_CPU_CAPABILITY=avx2 each make auto choose fp32 (any CPU)."""
-    code = "from seqgsn.devices import resolve_precision as r; print(r('auto', 'cpu'))"
+    """ONEDNN_MAX_CPU_ISA=AVX2 and ATEN_CPU_CAPABILITY=avx2 each make bf16 non-native (any CPU)."""
+    code = "from seqgsn.devices import native_bf16 as n; print('bf16' if n('cpu') else 'fp32')"
     for var in ("ONEDNN_MAX_CPU_ISA=AVX2", "ATEN_CPU_CAPABILITY=avx2"):
         k, v = var.split("=")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -79,7 +87,7 @@ def test_model_file_precision_never_forces_bf16(tmp_path, tiny_cfg, caps):
     assert load_model(p).precision == "fp32"               # auto: the file's bf16 is only a record
     assert load_model(p, precision="bf16").precision == "bf16"
     caps["onednn"] = True
-    assert load_model(p).precision == "bf16"               # where bf16 is native, auto takes it
+    assert load_model(p).precision == "fp32"               # native bf16 CPU: auto is still fp32
 
 
 def test_devices_resolve_and_missing_ones_are_clean_errors():
