@@ -132,18 +132,29 @@ def free_counts(refs, preds, clamps) -> dict:
     return {"c": np.array(c, float), "n": np.array(n, float)}
 
 
+def nearest_clamp(clamp: str):
+    """Clamp string -> ([L] distance to the nearest clamped position (0 if clamped), [L] that position);
+    no clamp at all: distances int64 max, positions -1."""
+    idx = np.flatnonzero([c != "-" for c in clamp])
+    if not len(idx):
+        return np.full(len(clamp), np.iinfo(np.int64).max), np.full(len(clamp), -1)
+    pos = np.arange(len(clamp))
+    left = idx[np.clip(np.searchsorted(idx, pos), 1, len(idx)) - 1]          # nearest at or before, else first
+    right = idx[np.minimum(np.searchsorted(idx, pos), len(idx) - 1)]          # nearest at or after, else last
+    near = np.where(np.abs(pos - left) <= np.abs(right - pos), left, right)
+    return np.abs(pos - near), near
+
+
 def clamp_distance(clamp: str) -> np.ndarray:
     """Clamp string -> [L] distance (residues) from each position to the nearest clamped one (0 if clamped)."""
-    on = np.array([c != "-" for c in clamp])
-    idx = np.flatnonzero(on)
-    if not len(idx):
-        return np.full(len(clamp), np.iinfo(np.int64).max)
-    pos = np.arange(len(clamp))
-    j = np.clip(np.searchsorted(idx, pos), 1, len(idx)) - 1
-    return np.minimum(np.abs(pos - idx[j]), np.abs(idx[np.minimum(j + 1, len(idx) - 1)] - pos))
+    return nearest_clamp(clamp)[0]
 
 
 BANDS = ((1, 1), (2, 3), (4, 7), (8, 10 ** 9))
+
+
+def band_of(d: int):
+    return next(b for b in BANDS if b[0] <= d <= b[1])
 
 
 def gain_by_distance(refs, clamped, base, clamps) -> str:
@@ -154,7 +165,7 @@ def gain_by_distance(refs, clamped, base, clamps) -> str:
         keep = r.eval_mask()
         for i, (t, x, y) in enumerate(zip(r.ss8, a.ss8, b.ss8)):
             if keep[i] and d[i] > 0:
-                band = next(k for k in BANDS if k[0] <= d[i] <= k[1])
+                band = band_of(d[i])
                 hit[band][0] += 1
                 hit[band][1] += x == t
                 hit[band][2] += y == t
@@ -194,7 +205,7 @@ def main(argv=None) -> None:
     ap.add_argument("--max-chains", type=int, default=0, help="first N chains only (0 = all)")
     ap.add_argument("--chain", default="", help="override chain settings, e.g. reveal=8,groups=2,steps=10")
     ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"],
-                    help="as load_model (auto: bf16 only where native; fp32 to compare across machines)")
+                    help="as load_model (auto: fp32 on a CPU, bf16 on a bf16 CUDA GPU)")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: independent,samples,clamps")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))

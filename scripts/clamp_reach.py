@@ -25,27 +25,22 @@ import numpy as np
 import seqgsn
 from seqgsn.io.corpus import read_corpus
 
-from chain_study import BANDS, clamp_distance, clamps_for   # scripts/ is on sys.path when run as a script
-
-
-def band_of(d: int):
-    return next(b for b in BANDS if b[0] <= d <= b[1])
+from chain_study import BANDS, band_of, clamps_for, nearest_clamp   # scripts/ is on sys.path as a script
 
 
 def reach_rows(refs, base, clamped, clamps) -> dict:
-    """-> band -> dict(n, copy, model, table) as fractions (gains in Q8 points / 100)."""
+    """-> band -> dict(n, copy, model, table, left, comp) as fractions (gains in Q8 points / 100)."""
     rows = defaultdict(list)              # band -> [(truth, unclamped, clamped, nearest clamp label, composition)]
     for r, b, c in zip(refs, base, clamped):
         cl = clamps[r.id]
         idx = np.flatnonzero([x != "-" for x in cl])
         if not len(idx):
             continue
-        d, keep = clamp_distance(cl), r.eval_mask()
+        (d, at), keep = nearest_clamp(cl), r.eval_mask()
         known = [cl[j] for j in idx]
         comp = tuple(min(int(5 * sum(x in k for x in known) / len(known)), 4) for k in ("HGI", "EB"))
         for i in np.flatnonzero(keep & (d > 0)):
-            near = cl[idx[np.argmin(np.abs(idx - i))]]
-            rows[band_of(int(d[i]))].append((r.ss8[i], b.ss8[i], c.ss8[i], near, comp))
+            rows[band_of(int(d[i]))].append((r.ss8[i], b.ss8[i], c.ss8[i], cl[at[i]], comp))
     total = sum(len(v) for v in rows.values())
     out = {}
     for band in BANDS:

@@ -22,10 +22,17 @@ def training_mask(free: torch.Tensor, first: bool, mask_all_p: float, noise: Noi
     rate = noise.rand((B, 1), free.device) ** rate_power
     if first and mask_all_p > 0:
         rate = torch.where(noise.rand((B, 1), free.device) < mask_all_p, torch.ones_like(rate), rate)
-    u = noise.rand((B, L), free.device)
-    if span_p > 0:
-        u = torch.where(noise.rand((B, 1), free.device) < span_p, segment_draws(u, span_length, noise), u)
+    u = span_uniforms(noise.rand((B, L), free.device), span_p, span_length, noise)
     return free & (u < rate)
+
+
+def span_uniforms(u: torch.Tensor, span_p: float, span_length: float, noise: Noise) -> torch.Tensor:
+    """Uniforms u [B, L] -> [B, L]: a fraction ``span_p`` of the rows made constant along segments
+    (``segment_draws``), so ``u < rate`` picks whole segments there and scattered residues elsewhere.
+    span_p = 0 draws nothing (configs without the option keep their random stream)."""
+    if span_p <= 0:
+        return u
+    return torch.where(noise.rand((u.shape[0], 1), u.device) < span_p, segment_draws(u, span_length, noise), u)
 
 
 def segment_draws(u: torch.Tensor, mean_length: float, noise: Noise) -> torch.Tensor:

@@ -35,7 +35,7 @@ from ..errors import CheckpointError
 from ..io.atomic import atomic_write
 from ..model.checkpoint import read_dict, save_dict, save_model
 from ..model.gsn import ChainSettings, SeqGSN
-from ..model.masking import segment_draws
+from ..model.masking import span_uniforms
 from ..model.noise import Noise
 from ..model.losses import step_weights, walkback_label_cost, x_nll
 from ..distributed import Dist, write_digest
@@ -118,9 +118,8 @@ class Trainer:
         if train_cfg.clamp_train_p > 0:
             chosen = rand(B, 1) < train_cfg.clamp_train_p
             frac = rand(B, 1) * train_cfg.clamp_train_max
-            u = rand(B, L)
-            if train_cfg.span_p > 0:            # known labels in whole segments, as a user's often are
-                u = torch.where(rand(B, 1) < train_cfg.span_p, segment_draws(u, train_cfg.span_length, Noise.shared(gen)), u)
+            # span_p: known labels in whole segments, as a user's often are
+            u = span_uniforms(rand(B, L), train_cfg.span_p, train_cfg.span_length, Noise.shared(gen))
             known = (u < frac) & chosen & (y8 >= 0)
             if known.any():
                 clamp = (known, y8)
