@@ -8,7 +8,7 @@ import click
 
 from ..chain import pipeline
 from ..io.fasta import FastaSource
-from ..io.formats import FORMATS, SAMPLE_FORMATS
+from ..io.formats import FORMATS, SAMPLE_FORMATS, output_format
 from .main import QUIET, handle_errors, main
 
 _EPILOG = ("Exit status: 0 = all records done; 3 = some records skipped (see the summary on stderr and "
@@ -71,6 +71,7 @@ def _finish(res, errors_file) -> None:
 
 def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, errors_file, resume,
           batch_residues, threads, quiet, device, precision, fmt, **extra):
+    fmt = output_format(fmt, out, samples=mode == "sample")
     opts = pipeline.RunOptions(mode=mode, fmt=fmt, seed=seed, burn_in=burn_in, on_error=on_error,
                                chunk_residues=batch_residues, **extra)
     opts.validate()
@@ -103,8 +104,9 @@ def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, erro
 
 @main.command(epilog=_EPILOG)
 @_common
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="fasta", show_default=True,
-              help="Output format (see seqgsn.io.formats).")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (see seqgsn.io.formats). Default: the one -o's suffix names (.fasta/.fa, "
+                   ".ss2, .horiz, .jsonl, .tsv), else fasta.")
 @click.option("--steps", default=None, type=click.IntRange(min=1),
               help="Chain steps (default: the model's).")
 @handle_errors
@@ -124,8 +126,9 @@ def predict(input, out, model_path, clamp_file, seed, burn_in, on_error, errors_
 @click.option("-n", "n", required=True, type=click.IntRange(min=1), help="Samples per record.")
 @click.option("--thin", default=None, type=click.IntRange(min=1),
               help="Chain steps between kept samples (default: --groups, one sweep).")
-@click.option("-f", "--format", "fmt", type=click.Choice(SAMPLE_FORMATS), default="jsonl", show_default=True,
-              help="jsonl: {id, sequence, samples}; fasta: one '>ID sample=K/N' block per sample.")
+@click.option("-f", "--format", "fmt", type=click.Choice(SAMPLE_FORMATS), default=None,
+              help="jsonl: {id, sequence, samples}; fasta: one '>ID sample=K/N' block per sample. "
+                   "Default: the one -o's suffix names (.jsonl, .fasta/.fa), else jsonl.")
 @click.option("--sampler", type=click.Choice(["independent", "crf"]), default=None,
               help="How each chain step draws the label sequence: crf = whole segments from the "
                    "model's CRF reconstruction (models with pairwise potentials); independent = "

@@ -45,18 +45,22 @@ Formats (all UTF-8 text, ``\\n`` line ends)
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import IO, Iterable, List, Optional
 
 import numpy as np
 
 from ..alphabet import SS3, SS8
-from ..errors import InvalidFileError
+from ..errors import ConfigError, InvalidFileError
 from ..records import Prediction
 
 FORMATS = ("fasta", "ss2", "horiz", "jsonl", "tsv")
 SAMPLE_FORMATS = ("jsonl", "fasta")
 EXTENSIONS = {"fasta": "fasta", "ss2": "ss2", "horiz": "horiz", "jsonl": "jsonl", "tsv": "tsv"}
+# an output file's suffix -> the format it names (for ``-o`` without ``--format``)
+SUFFIX_FORMATS = {".fasta": "fasta", ".fa": "fasta", ".fas": "fasta", ".ss2": "ss2", ".horiz": "horiz",
+                  ".jsonl": "jsonl", ".tsv": "tsv"}
 VFORMAT = "# PSIPRED VFORMAT (PSIPRED V4.0)"
 HFORMAT = "# PSIPRED HFORMAT (PSIPRED V4.0)"
 TSV_HEADER = "\t".join(["id", "pos", "aa", "ss8", "ss3", *SS8]) + "\n"
@@ -169,6 +173,26 @@ def format_prediction(p: Prediction, fmt: str, *, samples: bool = False, with_id
         return _FORMATTERS[fmt](p)
     except KeyError:
         raise ValueError(f"unknown format {fmt!r} (one of {FORMATS})") from None
+
+
+def output_format(fmt: Optional[str], out: Optional[str], *, samples: bool = False) -> str:
+    """The format to write: ``fmt`` when given; else the one the output file's suffix names
+    (``out.ss2`` -> ss2, see ``SUFFIX_FORMATS``, case-insensitive); else fasta for predictions and jsonl
+    for samples. A directory output (existing, or ending in '/') or an unknown suffix takes the default,
+    so a file named ``pred.tsv`` never receives another format unless ``--format`` says so."""
+    allowed = SAMPLE_FORMATS if samples else FORMATS
+    if fmt is not None:
+        return fmt
+    default = "jsonl" if samples else "fasta"
+    if out is None or out == "-" or out.endswith(("/", os.sep)) or os.path.isdir(out):
+        return default
+    named = SUFFIX_FORMATS.get(os.path.splitext(out)[1].lower())
+    if named is None:
+        return default
+    if named not in allowed:
+        raise ConfigError(f"{out}: its suffix names format {named!r}, which {'sample' if samples else 'predict'} "
+                         f"cannot write (one of {', '.join(allowed)}); give --format or another name")
+    return named
 
 
 def file_header(fmt: str, *, samples: bool = False) -> str:

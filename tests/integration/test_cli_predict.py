@@ -34,6 +34,10 @@ def test_predict_examples_all_formats(tmp_path, tiny_model_file):
         assert r.exit_code == 0, r.output
         assert out.exists() and not Path(str(out) + ".partial").exists()
     recs = parse_ss2((tmp_path / "p.ss2").read_text())
+    # without --format the suffix decides: the same bytes as the explicit run
+    r = cli("predict", EX / "proteins.fasta", "-o", tmp_path / "q.tsv", "--model", tiny_model_file, "--threads", "1")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "q.tsv").read_bytes() == (tmp_path / "p.tsv").read_bytes()
     assert [len(x["seq"]) for x in recs] == [76, 129, 154, 58, 238]
     assert (tmp_path / "p.horiz").read_text().count("# PSIPRED HFORMAT") == 5
     rows = [json.loads(s) for s in (tmp_path / "p.jsonl").read_text().splitlines()]

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from seqgsn.alphabet import SS8
+from seqgsn.errors import ConfigError
 from seqgsn.io.formats import (FORMATS, HFORMAT, TSV_HEADER, VFORMAT, StreamWriter, _ruler, format_horiz,
-                               format_prediction, format_ss2, horiz_confidence, parse_ss2, safe_filename,
-                               write_predictions)
+                               format_prediction, format_ss2, horiz_confidence, output_format, parse_ss2,
+                               safe_filename, write_predictions)
 from seqgsn.records import Prediction
 
 
@@ -149,3 +150,20 @@ def test_safe_filename():
     assert safe_filename("../../etc/passwd") == "etc_passwd"
     assert safe_filename("...") == "record"
     assert "/" not in safe_filename("a/b") and len(safe_filename("x" * 500)) == 100
+
+
+@pytest.mark.parametrize("out, fmt", [("p.tsv", "tsv"), ("p.SS2", "ss2"), ("dir.x/p.horiz", "horiz"),
+                                      ("p.jsonl", "jsonl"), ("p.fa", "fasta"), ("p.txt", "fasta"),
+                                      (None, "fasta"), ("-", "fasta"), ("outdir/", "fasta")])
+def test_output_format_follows_the_files_suffix_unless_given(out, fmt):
+    assert output_format(None, out) == fmt
+    assert output_format("jsonl", out) == "jsonl"           # an explicit format always wins
+
+
+def test_sample_output_format_defaults_to_jsonl_and_rejects_a_suffix_it_cannot_write(tmp_path):
+    assert output_format(None, "s.fasta", samples=True) == "fasta"
+    assert output_format(None, "s.out", samples=True) == "jsonl"
+    (tmp_path / "d.tsv").mkdir()                               # a directory: one file per record
+    assert output_format(None, str(tmp_path / "d.tsv"), samples=True) == "jsonl"
+    with pytest.raises(ConfigError, match=r"s\.tsv.*'tsv'.*jsonl, fasta"):
+        output_format(None, "s.tsv", samples=True)
