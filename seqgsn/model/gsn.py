@@ -14,8 +14,9 @@ Training (walkback, Bengio et al. 2013 Sec. 3.3 / 2014 Sec. 3.3; Deep Learning b
 chain starts from a *training example*: y_0 = the true 8-state labels, corrupted at step 1 with a
 mask rate r = u ** ``mask_rate_power``, u ~ U(0, 1), per chain (or r = 1, everything masked, for a
 fraction ``mask_all_p`` of the chains: the state prediction starts from), then unrolled ``walkback``
-steps, each re-masking the state at a fresh rate. The cost sums, over steps, the mean NLL of the true labels of the residues the
-step hid, so the reconstruction learns to read the shown labels (true ones, and its own earlier
+steps, each re-masking the state at a fresh rate. The cost averages over steps (weights
+``train.step_weights``, uniform by default; ``losses.walkback_label_cost``) the mean NLL of the true labels of
+the residues the step hid, so the reconstruction learns to read the shown labels (true ones, and its own earlier
 draws) as well as x. Gradients flow through the hidden units; drawn labels are constants. Residues with only a
 3-state label start masked. Substitution corruption (``relabel`` > 0, steps >= 1): a fraction s ~ U(0,
 relabel) of each chain's shown free labels is swapped for draws from the previous step's reconstruction
