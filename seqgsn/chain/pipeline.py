@@ -62,7 +62,7 @@ from ..progress import Progress
 from ..records import Prediction, Record
 from .chunk_predict import _local, predict_items  # noqa: F401  (predict_items: distributed_run)
 from .streaming import PROGRESS_VERSION, DirOutput, ErrorsOutput, FileOutput, Item, Output, StreamOutput, \
-    check_resume, file_identity, file_sha, is_dir_target, iter_chunks, iter_rounds
+    check_resume, check_run_paths, file_identity, file_sha, is_dir_target, iter_chunks, iter_rounds
 
 DEFAULT_CHUNK_RESIDUES = 200_000
 SAMPLE_MIN_CHUNK = 131_072           # residues: four chain batches
@@ -178,11 +178,8 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
     if resume and (to_stdout or is_stdin):
         raise ConfigError("--resume needs an input file and an output file or directory (-o), "
                           "not standard input/output")
-    if not is_stdin and isinstance(source, (str, os.PathLike)):
-        src_path = Path(source).resolve()
-        for what, target in (("output", None if to_stdout else out), ("errors file", errors_file)):
-            if target is not None and Path(target).resolve() == src_path:
-                raise ConfigError(f"the {what} would overwrite the input {source}")
+    check_run_paths(source if isinstance(source, (str, os.PathLike)) else "-", out, errors_file, clamp_file,
+                    writer=writer)
     clamps_raw = read_clamp_file(clamp_file) if clamp_file is not None else None
 
     if not writer:
@@ -250,20 +247,26 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
             report.sink = errors_out.begin(state)
         reader = FastaReader(source, on_error=opts.on_error, problems=report)
         used_clamps: set = set()
-        it = iter(reader)
+        rejected_ids: set = set()          # ids of records the reader rejected (their clamps are not "unused")
 
         def record_item(x: Item) -> Optional[Item]:
             """Clamp check; returns the item as it should be treated (a record or an error)."""
-            if isinstance(x, Record) and clamps_raw is not None and x.id in clamps_raw:
-                labels, cline = clamps_raw[x.id]
+            if not isinstance(x, Record):
+                rejected_ids.add(getattr(x, "record", None))
+            elif clamps_raw is not None and x.id in clamps_raw:
+                labels, cline, label_lines = clamps_raw[x.id]
                 used_clamps.add(x.id)
-                err = check_clamp(x, labels, file=str(clamp_file), line=cline)
+                err = check_clamp(x, labels, file=str(clamp_file), line=cline, label_lines=label_lines)
                 if err is not None:
                     report.add_error(err, index=x.index)
                     if opts.on_error == "fail":
                         raise err
                     return err
             return x
+
+        # checked as each record is read, so a record's clamp problem follows its own FASTA problems in the
+        # report (input order), not the end of its chunk's
+        it = map(record_item, reader)
 
         # re-read (without predicting) what the interrupted run already did
         if done:
@@ -274,7 +277,6 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
                     x = next(it)
                 except StopIteration:
                     raise ConfigError(f"cannot resume: the input has fewer than {done} records now") from None
-                x = record_item(x)
                 last = x
                 read_res[0] += len(getattr(x, "seq", ""))
                 if isinstance(output, DirOutput) and isinstance(x, Record):
@@ -291,8 +293,7 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
         resumed_res = read_res[0]
         for rnd in iter_rounds(iter_chunks(it, opts.effective_chunk()), round_size):
             work = []
-            for chunk in rnd:
-                items = [record_item(x) for x in chunk]
+            for items in rnd:
                 recs = [x for x in items if isinstance(x, Record)]
                 read_res[0] += sum(len(r.seq) for r in recs)
                 clamps = {r.id: clamps_raw[r.id][0] for r in recs if clamps_raw and r.id in clamps_raw} or None
@@ -326,9 +327,11 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
 
         bar.set_total(bar.n)
         if clamps_raw is not None:
-            for cid, (_, cline) in clamps_raw.items():
+            for cid, (_, cline, _) in clamps_raw.items():
                 if cid not in used_clamps:
-                    report.add(f"clamp for id {cid!r} matches no input record", severity="warning",
+                    why = ("its record was rejected (see that record's error)" if cid in rejected_ids
+                           else "matches no input record")
+                    report.add(f"clamp for id {cid!r} not used: {why}", severity="warning",
                                code="clamp_unused", id=cid, file=str(clamp_file), line=cline)
         if errors_out is not None:
             errors_out.finish()
@@ -340,6 +343,8 @@ def run(predictor: PredictorLike, source, *, out: Optional[str] = None, opts: Op
         bar.close()
         output.close()
         if errors_out is not None:
+            if not finished:
+                errors_out.publish()
             errors_out.close()
         if not finished and writer:
             _after_failure(output, errors_out, progress_path, result, stderr)

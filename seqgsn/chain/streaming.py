@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Union
 
 from ..errors import ConfigError, SeqGSNError
-from ..io.atomic import atomic_write
+from ..io.atomic import atomic_write, check_writable
 from ..io.digest import file_sha256
 from ..io.formats import EXTENSIONS, StreamWriter, file_header, format_prediction, safe_filename
 from ..records import Prediction, Record
@@ -142,6 +143,17 @@ class FileOutput(Output):
     def finish(self):
         self.pf.finish()
 
+    def publish(self) -> None:
+        """A run that stopped (``--on-error fail``, Ctrl-C, a crash) still leaves ``PATH`` listing the
+        problems found so far, if any; the partial file stays for ``--resume``, which rewrites ``PATH``."""
+        if self.pf.fh is None or self.pf.fh.closed:
+            return
+        self.pf.fh.flush()
+        if self.pf.fh.tell() == 0:
+            return
+        with open(self.pf.partial, "rb") as src, atomic_write(self.pf.path, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+
     def close(self):
         self.pf.close()
 
@@ -184,6 +196,17 @@ class ErrorsOutput:
     def finish(self):
         self.pf.finish()
 
+    def publish(self) -> None:
+        """A run that stopped (``--on-error fail``, Ctrl-C, a crash) still leaves ``PATH`` listing the
+        problems found so far, if any; the partial file stays for ``--resume``, which rewrites ``PATH``."""
+        if self.pf.fh is None or self.pf.fh.closed:
+            return
+        self.pf.fh.flush()
+        if self.pf.fh.tell() == 0:
+            return
+        with open(self.pf.partial, "rb") as src, atomic_write(self.pf.path, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+
     def close(self):
         self.pf.close()
 
@@ -216,3 +239,33 @@ def check_resume(state: dict, expect: dict, progress_path: Path) -> None:
 # -- output targets -----------------------------------------------------------------------------
 def is_dir_target(out: str) -> bool:
     return out.endswith(("/", os.sep)) or Path(out).is_dir()
+
+
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+
+
+def check_run_paths(source, out, errors_file, clamp_file, *, writer: bool = True) -> None:
+    """Refuse, before anything is read or written, outputs that would destroy an input or each other
+    (``-o`` / ``--errors`` equal to the input, the clamp file or one another), a compressed output name
+    (outputs are plain text: ``out.tsv.gz`` would hold uncompressed text), and paths that cannot be
+    written (``io.atomic.check_writable``; only where this process writes: ``writer``, rank 0 of a
+    multi-machine run). ``source`` / ``out`` may be '-' (standard input / output)."""
+    to_stdout = out is None or str(out) == "-"
+    inputs = [("input", source), ("clamp file", clamp_file)]
+    outputs = [("output", None if to_stdout else out), ("errors file", errors_file)]
+    for i, (what, target) in enumerate(outputs):
+        if target is None:
+            continue
+        here = Path(target).resolve()
+        for other, path in inputs + outputs[:i]:
+            if path is not None and str(path) != "-" and Path(path).resolve() == here:
+                raise ConfigError(f"the {what} {target} is also the {other}: it would be overwritten")
+    if not to_stdout and not is_dir_target(str(out)) and Path(out).suffix.lower() in COMPRESSED_SUFFIXES:
+        raise ConfigError(f"{out}: outputs are written as plain text; name it without "
+                          f"{Path(out).suffix} (and compress it afterwards if you like)")
+    if not writer:
+        return
+    if not to_stdout:
+        check_writable(out, directory=is_dir_target(str(out)))
+    if errors_file is not None:
+        check_writable(errors_file, what="errors file")

@@ -15,7 +15,7 @@ QUIET = click.option("-q", "--quiet", is_flag=True,
 
 
 def handle_errors(fn):
-    """Turn typed seqgsn errors (and unreadable files) into one clean line + exit code."""
+    """Turn typed seqgsn errors (and file-system errors) into one clean line + exit code."""
     @functools.wraps(fn)
     def wrapper(*a, **kw):
         try:
@@ -23,11 +23,12 @@ def handle_errors(fn):
         except SeqGSNError as e:
             click.echo(f"seqgsn: error: {e}", err=True)
             sys.exit(e.exit_code)
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
-            click.echo(f"seqgsn: error: {e.filename}: {e.strerror}", err=True)
-            sys.exit(2)
         except BrokenPipeError:
             sys.exit(0)
+        except OSError as e:        # unreadable / unwritable files, a full disk: one line, not a traceback
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"seqgsn: error: {where}{e.strerror or e}", err=True)
+            sys.exit(2)
     return wrapper
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from ..errors import InvalidFileError, SeqGSNError
+from ..io.atomic import check_writable
 from ..io.formats import safe_filename
 from .figures import (FIGURE_FORMATS, figure_format, prediction_figure, require_matplotlib, samples_figure,
                       save_figure)
@@ -61,6 +62,7 @@ def plot_jsonl(src, out, *, fmt: Optional[str] = None, per_row: int = 100, dpi: 
     require_matplotlib()
     if fmt is not None and fmt not in FIGURE_FORMATS:
         raise SeqGSNError(f"figure format must be one of {', '.join(FIGURE_FORMATS)}, not {fmt!r}")
+    check_writable(out, directory=is_directory_target(out), what="figure")
     records = read_jsonl_records(src)
     if not is_directory_target(out):
         ext = figure_format(out)

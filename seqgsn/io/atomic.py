@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator, Union
 
+from ..errors import ConfigError
+
 _MODES = {"w", "wt", "wb", "x", "xt", "xb"}
 
 
@@ -90,3 +92,21 @@ def atomic_write(path: Union[str, os.PathLike], mode: str = "w", *,
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def check_writable(path: Union[str, os.PathLike], *, directory: bool = False, what: str = "output") -> None:
+    """Refuse, before any work, an output path that cannot be written: a file whose directory does not
+    exist, or a path through a regular file (``f.txt/x.tsv``). ``directory=True``: ``path`` is a folder to
+    be created if missing (its parents too), so only a regular file on the way is an error.
+    Raises ConfigError naming the path and the part that is wrong."""
+    path = Path(path)
+    if directory and path.exists() and not path.is_dir():
+        raise ConfigError(f"cannot write the {what} {path}/: {path} is a file, not a directory")
+    parent = path if directory else (path.parent if str(path.parent) else Path("."))
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise ConfigError(f"cannot write the {what} {path}: {probe} is a file, not a directory")
+    if not directory and not parent.is_dir():
+        raise ConfigError(f"cannot write the {what} {path}: the directory {parent} does not exist")

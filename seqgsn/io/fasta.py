@@ -222,7 +222,8 @@ def read_fasta(source, *, on_error: str = "fail") -> list:
 
 
 def read_clamp_file(path) -> dict:
-    """Clamp file -> {id: (labels, header line)}.
+    """Clamp file -> {id: (labels, header line, label lines)}; label lines: (offset in labels, line number)
+    of each line the labels came from, so an error at a position names the line it is on.
 
     Format: FASTA-like; ``>id`` (first word), then one label string as long as the
     sequence (it may wrap over several lines; whitespace is ignored), letters
@@ -234,24 +235,26 @@ def read_clamp_file(path) -> dict:
     out: dict = {}
     name = str(path)
     with FastaSource(path) as src:
-        cur, parts, line0 = None, [], 0
+        cur, parts, line0, starts, size = None, [], 0, [], 0
         for n, line in enumerate(src.text, 1):
             s = line.strip()
             if line.startswith(">"):
                 if cur is not None:
-                    out[cur] = ("".join(parts), line0)
+                    out[cur] = ("".join(parts), line0, starts)
                 words = line[1:].split(None, 1)
                 if not words:
                     raise InvalidFileError("clamp header has no id", file=name, line=n)
-                cur, parts, line0 = words[0], [], n
+                cur, parts, line0, starts, size = words[0], [], n, [], 0
                 if cur in out:
                     raise InvalidFileError(f"clamp for id {cur!r} given twice", file=name, line=n)
             elif s:
                 if cur is None:
                     raise InvalidFileError("not a clamp file: expected a '>id' line first", file=name, line=n)
                 parts.append("".join(s.split()))
+                starts.append((size, n))
+                size += len(parts[-1])
         if cur is not None:
-            out[cur] = ("".join(parts), line0)
+            out[cur] = ("".join(parts), line0, starts)
     if not out:
         raise InvalidFileError("clamp file has no entries", file=name)
     return out
@@ -260,8 +263,9 @@ def read_clamp_file(path) -> dict:
 _CLAMP_OK = frozenset(SS8 + "-")
 
 
-def check_clamp(rec: Record, labels: str, *, file=None, line=None) -> Optional[SeqGSNError]:
-    """None if ``labels`` is a valid clamp for ``rec``; else the error to report for it."""
+def check_clamp(rec: Record, labels: str, *, file=None, line=None, label_lines=()) -> Optional[SeqGSNError]:
+    """None if ``labels`` is a valid clamp for ``rec``; else the error to report for it. ``line``: the clamp's
+    header line; ``label_lines``: :func:`read_clamp_file`'s (offset, line) pairs, to name a bad letter's line."""
     where = dict(file=file, record=rec.id, line=line)
     if len(labels) != len(rec.seq):
         e = LabelMismatchError(f"clamp has length {len(labels)}, sequence has {len(rec.seq)}", **where)
@@ -269,6 +273,7 @@ def check_clamp(rec: Record, labels: str, *, file=None, line=None) -> Optional[S
         return e
     bad = next((i for i, c in enumerate(labels) if c not in _CLAMP_OK), None)
     if bad is not None:
+        where["line"] = next((n for off, n in reversed(label_lines) if off <= bad), line)
         e = AlphabetError(f"clamp label {labels[bad]!r} is not one of {SS8} or '-'", position=bad + 1,
                           **where)
         e.code = "clamp_label"

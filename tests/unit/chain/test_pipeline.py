@@ -177,9 +177,9 @@ def test_directory_output_one_file_per_record(tmp_path):
 
 def test_clamps_validated_per_record(tmp_path):
     src = tmp_path / "in.fa"
-    src.write_text(">a\nMKVL\n>b\nGGGG\n>c\nLLLL\n>d\nAAAA\n")
+    src.write_text(">a\nMKVL\n>b\nGGGG\n>c\nLLLL\n>d\nAAAA\n>e\nAA-A\n")
     cl = tmp_path / "c.txt"
-    cl.write_text(">a\nHH--\n>b\nHH\n>c\nHXH-\n>zz\nHHHH\n")
+    cl.write_text(">a\nHH--\n>b\nHH\n>c\nHH\nHX\n>zz\nHHHH\n>e\nHHHH\n")
     pr = ProblemReport()
     pred = StubPredictor()
     out = tmp_path / "o.jsonl"
@@ -189,8 +189,13 @@ def test_clamps_validated_per_record(tmp_path):
     assert rows[0]["ss8"][:2] == "HH"
     assert pred.calls[0][5] == {"a": "HH--"}
     assert [(p["id"], p["code"], p["severity"]) for p in pr.problems] == [
-        ("b", "clamp_length", "error"), ("c", "clamp_label", "error"), ("zz", "clamp_unused", "warning")]
-    assert res.skipped == 2
+        ("b", "clamp_length", "error"), ("c", "clamp_label", "error"), ("e", "gap", "error"),
+        ("zz", "clamp_unused", "warning"), ("e", "clamp_unused", "warning")]    # input order, then unused
+    by = {(p["id"], p["code"]): p for p in pr.problems}
+    assert (by["c", "clamp_label"]["line"], by["c", "clamp_label"]["position"]) == (7, 4)   # the 'X' line
+    assert "matches no input record" in by["zz", "clamp_unused"]["reason"]
+    assert "its record was rejected" in by["e", "clamp_unused"]["reason"]
+    assert res.skipped == 3
 
 
 def test_sample_mode(tmp_path):
@@ -323,9 +328,45 @@ def test_refuses_to_overwrite_the_input(tmp_path):
     src = make_fasta(tmp_path / "in.fa", n=2)
     before = src.read_bytes()
     for kw in ({"out": str(src)}, {"out": str(tmp_path / "o"), "errors_file": str(src)}):
-        with pytest.raises(ConfigError, match="overwrite the input"):
+        with pytest.raises(ConfigError, match="also the input: it would be overwritten"):
             run_quiet(StubPredictor(), src, **kw)
     assert src.read_bytes() == before
+
+
+def test_refuses_outputs_that_clash_are_compressed_or_cannot_be_written_before_writing(tmp_path):
+    src = make_fasta(tmp_path / "in.fa", n=2)
+    clamp = tmp_path / "known.txt"
+    clamp.write_text(">r0\n" + "-" * 5 + "\n")
+    (tmp_path / "file.txt").write_text("")
+    cases = [({"out": str(clamp), "clamp_file": str(clamp)}, "output .* also the clamp file"),
+             ({"out": str(tmp_path / "o"), "errors_file": str(tmp_path / "o")}, "errors file .* also the output"),
+             ({"out": str(tmp_path / "o.tsv.gz")}, r"plain text; name it without \.gz"),
+             ({"out": str(tmp_path / "no" / "o.tsv")}, "directory .*no does not exist"),
+             ({"out": str(tmp_path / "file.txt" / "o.tsv")}, "file.txt is a file, not a directory"),
+             ({"out": str(tmp_path / "file.txt") + "/"}, "file.txt is a file, not a directory"),
+             ({"errors_file": str(tmp_path / "file.txt" / "e.jsonl")}, "errors file .*not a directory")]
+    before = sorted(os.listdir(tmp_path))
+    for kw, msg in cases:
+        with pytest.raises(ConfigError, match=msg):
+            run_quiet(StubPredictor(), src, **kw)
+    assert sorted(os.listdir(tmp_path)) == before and clamp.read_text() == ">r0\n-----\n"
+    run_quiet(StubPredictor(), src, out=str(tmp_path / "new" / "deeper") + "/")   # a folder is created
+    assert sorted(os.listdir(tmp_path / "new" / "deeper")) == ["r0.fasta", "r1.fasta"]
+
+
+def test_a_stop_on_a_bad_record_leaves_its_errors_file_and_resumes_with_skip(tmp_path):
+    src = make_fasta(tmp_path / "in.fa", n=30, messy=True)              # r3, r8, ... have a gap
+    ref_out, out, ref_err, err = (tmp_path / n for n in ("ref.tsv", "o.tsv", "ref.err", "o.err"))
+    skip, fail = RunOptions(fmt="tsv", chunk_residues=40), RunOptions(fmt="tsv", chunk_residues=40, on_error="fail")
+    run_quiet(StubPredictor(), src, out=str(ref_out), opts=skip, errors_file=str(ref_err))
+    with pytest.raises(InvalidFastaError):
+        run_quiet(StubPredictor(), src, out=str(out), opts=fail, errors_file=str(err))
+    listed = read_problems(err.read_text().splitlines())
+    assert [p["id"] for p in listed if p["severity"] == "error"] == ["r3"]   # the reason the run stopped
+    assert (tmp_path / "o.tsv.progress.json").exists() and not out.exists()
+    res = run_quiet(StubPredictor(), src, out=str(out), opts=skip, errors_file=str(err), resume=True)
+    assert res.resumed_from > 0
+    assert out.read_bytes() == ref_out.read_bytes() and err.read_bytes() == ref_err.read_bytes()
 
 
 def test_sample_chunks_shrink_with_n_but_not_below_a_few_chain_batches():

@@ -84,3 +84,18 @@ def test_bad_mode_rejected(tmp_path):
     with pytest.raises(ValueError):
         with atomic_write(tmp_path / "a", "a"):
             pass
+
+
+def test_check_writable_names_the_part_of_the_path_that_is_wrong(tmp_path):
+    from seqgsn.errors import ConfigError
+    from seqgsn.io.atomic import check_writable
+    (tmp_path / "f.txt").write_text("")
+    check_writable(tmp_path / "a.tsv")                                   # the folder exists
+    check_writable(tmp_path / "new" / "deeper", directory=True)         # a folder to be created
+    with pytest.raises(ConfigError, match=r"the directory .*missing does not exist"):
+        check_writable(tmp_path / "missing" / "a.tsv")
+    for path, directory in ((tmp_path / "f.txt" / "a.tsv", False), (tmp_path / "f.txt", True),
+                            (tmp_path / "f.txt" / "sub", True)):
+        with pytest.raises(ConfigError, match=r"f\.txt is a file, not a directory"):
+            check_writable(path, directory=directory)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]        # nothing was created
