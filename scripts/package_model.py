@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 
 from seqgsn.model.checkpoint import read_dict, save_dict, upgrade
+from seqgsn.training.summary import frac, selection_score
 
 KEYS = ("q8", "q3", "sov3", "q8_chain_mean", "q3_chain_mean", "n_chains", "n_residues")
 
@@ -62,7 +63,7 @@ def main():
         raise SystemExit(f"{a.cb513} was measured with chain {ran}, the package ships steps={chain['steps']} "
                          f"burn_in={chain['burn_in']}: evaluate with the shipped settings first")
     hist = _history(a.run)
-    best = max(hist, key=lambda r: r.get("val_q8", -1)) if hist else {}
+    best = max(hist, key=selection_score) if hist else {}      # the epoch the trainer kept
     metrics = {"validation": {k: best.get(k) for k in ("epoch", "val_q8", "val_q3", "minutes")},
                "cb513": cb, "train_minutes": hist[-1]["minutes"] if hist else None}
     for stage in ("calibration", "pairwise"):          # the post-walkback stages' own records
@@ -170,8 +171,8 @@ def render_card(card: dict) -> str:
                   f"Fitted after walkback on {cal.get('residues')} labelled validation residues "
                   "(`seqgsn/chain/temperature.py`): "
                   f"T = {cal.get('temperature')}; validation NLL per residue {cal.get('nll_before', float('nan')):.4f} -> "
-                  f"{cal.get('nll_after', float('nan')):.4f}, ECE8 {cal.get('ece8_before', float('nan')):.4f} -> "
-                  f"{cal.get('ece8_after', float('nan')):.4f}.", ""]
+                  f"{cal.get('nll_after', float('nan')):.4f}, ECE8 {frac(cal.get('ece8_before'))} -> "
+                  f"{frac(cal.get('ece8_after'))}.", ""]
     pw = m.get("pairwise")
     if pw:
         w = pw.get("val_segment_w1") or {}

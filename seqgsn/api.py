@@ -105,6 +105,8 @@ class Predictor:
                 noisy: Optional[bool] = None,
                 on_batch: Optional[Callable[[int], None]] = None) -> List[Prediction]:
         """Averaged-marginal prediction; output in input order. clamps: id -> labels ('-' = free).
+        records: anything with ``id`` and ``seq`` (``Record``, or a corpus's ``LabeledRecord`` from
+        ``read_corpus``, whose labels are ignored); a profile model also reads its ``profile``.
 
         on_batch: called with the number of residues of each chain batch once it is done (progress)."""
         steps = self.chain.steps if steps is None else steps
@@ -119,7 +121,7 @@ class Predictor:
             for j, i in enumerate(idx):
                 r = records[i]
                 p = prob[j, :len(r.seq)].astype(np.float32)
-                out[i] = Prediction(r.id, r.seq, decode_ss8(p.argmax(-1)), p, r.description,
+                out[i] = Prediction(r.id, r.seq, decode_ss8(p.argmax(-1)), p, getattr(r, "description", ""),
                                     clamped=(clamps or {}).get(r.id))
             if on_batch is not None:
                 on_batch(sum(len(records[i].seq) for i in idx))
@@ -218,7 +220,7 @@ class Predictor:
                 for k in range(n):
                     counts[np.arange(L), s[k, j, :L]] += 1
                 prob = counts / n
-                out[i] = Prediction(r.id, r.seq, decode_ss8(prob.argmax(-1)), prob, r.description,
+                out[i] = Prediction(r.id, r.seq, decode_ss8(prob.argmax(-1)), prob, getattr(r, "description", ""),
                                     clamped=(clamps or {}).get(r.id), samples=samples)
             if on_batch is not None:
                 on_batch(sum(len(records[i].seq) for i in idx))

@@ -38,7 +38,7 @@ class DataConfig:
     val_fraction: float = 0.05
     val_cluster_identity: float = 0.3            # split by cluster so validation is not leaky
     max_train_len: int = 700                     # longer chains are cropped at random per epoch
-    max_chains: int = 0                          # 0 = all (tiny configs use a slice)
+    max_chains: int = 0                          # 0 = all; else a seeded random subset of that many
     min_len: int = 10
     cache_dir: str = ""                          # '' = <run_dir>/../.cache
 
@@ -178,6 +178,10 @@ def _coerce(cls, section: str, values: dict, source: str) -> Any:
         default = known[k].default
         if isinstance(default, tuple):
             v = tuple(v) if isinstance(v, (list, tuple)) else (v,)
+            kind = type(default[0]) if default else None          # (64, 64) -> int, ("a",) -> str
+            if kind is not None and any(isinstance(x, bool) or not isinstance(x, kind) for x in v):
+                raise ConfigError(f"'{section}.{k}' must be a list of {kind.__name__}s, got {list(v)!r}",
+                                  file=source)
         elif isinstance(default, bool):
             if not isinstance(v, bool):
                 raise ConfigError(f"'{section}.{k}' must be true/false, got {v!r}", file=source)
@@ -229,8 +233,46 @@ def config_to_dict(cfg: Config) -> dict:
             for sec in _CLASSES}
 
 
+# Numeric ranges checked when a config is read (before any data work); ``[]``: every entry of a list.
+# "(0,1]" etc. are intervals; ">0" / ">=0" one-sided.
+_RANGES = {
+    "data.max_unlabeled": ">=0", "data.max_chains": ">=0", "data.max_train_len": ">0", "data.min_len": ">0",
+    "data.filter_identity": "(0,1]", "data.filter_coverage": "(0,1]", "data.val_fraction": "[0,1)",
+    "data.val_cluster_identity": "(0,1]",
+    "model.profile_dim": ">=0", "model.embed_dim": ">0", "model.backbone_channels": ">0",
+    "model.backbone_layers": ">0", "model.backbone_kernel": ">0", "model.backbone_dilations[]": ">0",
+    "model.hidden[]": ">0", "model.hidden_kernel": ">0", "model.label_kernel": ">0", "model.dropout": "[0,1)",
+    "model.noise_pre": ">=0", "model.noise_post": ">=0", "model.x_corruption_p": "[0,1)",
+    "chain.batch_residues": ">0",
+    "train.epochs": ">0", "train.lr": ">0", "train.weight_decay": ">=0", "train.batch_residues": ">0",
+    "train.grad_clip": ">=0", "train.patience": ">=0", "train.threads": ">=0", "train.max_minutes": ">=0",
+    "train.max_steps": ">=0", "train.clamp_train_p": "[0,1]", "train.clamp_train_max": "[0,1]",
+    "train.pairwise_iters": ">=0", "train.pairwise_lr": ">0", "train.pairwise_matched_iters": ">=0",
+    "train.pairwise_val_samples": ">=0", "train.checkpoint_every": ">=0", "train.log_every": ">=0",
+}
+
+
+def _in_range(v, rule: str) -> bool:
+    if rule in (">0", ">=0"):
+        return v > 0 if rule == ">0" else v >= 0
+    lo, hi = (float(x) for x in rule[1:-1].split(","))
+    return (lo < v if rule[0] == "(" else lo <= v) and (v < hi if rule[-1] == ")" else v <= hi)
+
+
+def _check_ranges(cfg: Config, source: str) -> None:
+    for key, rule in _RANGES.items():
+        sec, name = key.rstrip("[]").split(".")
+        v = getattr(getattr(cfg, sec), name)
+        for x in (v if key.endswith("[]") else (v,)):
+            if not _in_range(x, rule):
+                want = rule.replace(">=", ">= ").replace(">0", "> 0") if rule[0] == ">" else f"in {rule}"
+                raise ConfigError(f"{key.rstrip('[]')} must be {want}"
+                                  f"{' (each entry)' if key.endswith('[]') else ''}, got {v!r}", file=source)
+
+
 def validate(cfg: Config, source: str = "<config>") -> None:
     m, t, c = cfg.model, cfg.train, cfg.chain
+    _check_ranges(cfg, source)
     if len(m.backbone_dilations) != m.backbone_layers:
         raise ConfigError("model.backbone_dilations needs one entry per backbone layer", file=source)
     if not m.hidden:

@@ -14,7 +14,7 @@ temperature belongs to the prediction (``ChainConfig.temperature``), not to the 
 from __future__ import annotations
 
 import math
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 import torch
@@ -60,10 +60,11 @@ def nll(units: list, T: float) -> float:
     return tot / max(n, 1)
 
 
-def _ece8(units: list, T: float) -> float:
+def _ece8(units: list, T: float) -> Optional[float]:
+    """8-state ECE of the residues with an 8-state label; None when there are none (3-state corpora)."""
     prob = torch.cat([_predict(lp, T)[y8 >= 0] for lp, y8, _ in units]).numpy()
     y = torch.cat([y8[y8 >= 0] for _, y8, _ in units]).numpy()
-    return float(expected_calibration_error(prob, y)) if len(y) else float("nan")
+    return float(expected_calibration_error(prob, y)) if len(y) else None
 
 
 def fit_temperature(model: SeqGSN, examples: List[Example], chain: ChainConfig, *, seed: int = 0,

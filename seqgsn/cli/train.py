@@ -23,7 +23,9 @@ def _logger(path: Path, quiet: bool):
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="YAML overrides of the defaults.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="YAML overrides of the code's defaults (required unless --resume; configs/default.yaml is "
+                   "the bundled recipe).")
 @click.option("--run-dir", type=click.Path(file_okay=False), help="Output folder (default runs/<config name>).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Continue the run in this folder from its last checkpoint, with its config.yaml "
@@ -32,7 +34,7 @@ def _logger(path: Path, quiet: bool):
               help="Train on this corpus instead of the config's data.train (repeatable; any format "
                    "`seqgsn data stats` reads, see docs/formats.md). A path as typed, or under the data root.")
 @click.option("--seed", type=int, help="Override train.seed.")
-@click.option("--threads", type=int, help="Override train.threads (per process).")
+@click.option("--threads", type=click.IntRange(min=1), help="Override train.threads (per process).")
 @click.option("--device", default="auto", show_default=True, metavar="auto|cpu|cuda[:N]|mps",
               help="Where to train (auto: CUDA if present, else CPU; under torchrun: cuda:LOCAL_RANK).")
 @click.option("--precision", type=click.Choice(["auto", "fp32", "bf16"]), default=None,
@@ -49,7 +51,7 @@ def train(config_path, run_dir, resume_dir, train_data, seed, threads, device, p
     from dataclasses import replace
 
     from .. import distributed
-    from ..config import Config, load_config
+    from ..config import load_config
     from ..devices import resolve_device
     from ..errors import SeqGSNError
     from ..training.run import run_training
@@ -58,12 +60,19 @@ def train(config_path, run_dir, resume_dir, train_data, seed, threads, device, p
     if resume_dir:
         if train_data:
             raise click.UsageError("--train-data cannot change a run being resumed")
+        if run_dir is not None and Path(run_dir).resolve() != Path(resume_dir).resolve():
+            raise click.UsageError("--resume DIR continues the run in DIR; --run-dir cannot name another folder")
         run_dir = Path(resume_dir)
+        if not (run_dir / "config.yaml").exists():
+            raise click.UsageError(f"no run to resume in {run_dir} (no config.yaml)")
         cfg = load_config(config_path if config_path else run_dir / "config.yaml")
     else:
-        cfg = load_config(config_path) if config_path else Config()
+        if not config_path:     # the code's defaults are not the bundled recipe: say which one to train
+            raise click.UsageError("give --config: configs/default.yaml is the bundled model's recipe, "
+                                   "configs/tiny.yaml a seconds-long smoke test (or --resume RUN_DIR)")
+        cfg = load_config(config_path)
         if run_dir is None:
-            run_dir = Path("runs") / (Path(config_path).stem if config_path else "default")
+            run_dir = Path("runs") / Path(config_path).stem
         run_dir = Path(run_dir)
         if (run_dir / "state.pt").exists():
             raise click.UsageError(f"{run_dir} already holds a run; use --resume {run_dir} or another --run-dir")

@@ -10,7 +10,7 @@ optionally followed by reader options: ``flip_secondary_structure/splits.zip?spl
    (identity >= ``dedupe_identity`` over >= ``dedupe_coverage`` of both chains). The copy kept
    has 8-state labels if any copy has them, then comes from the corpus listed first in
    ``train``. This happens BEFORE the split, so no validation chain has a twin in training.
-3. ``max_chains`` cuts, then the validation split by clusters (``val_cluster_identity``).
+3. ``max_chains`` keeps a seeded random subset (corpus order kept), then the validation split by clusters (``val_cluster_identity``).
 
 The filtered corpora, the twin merge and the split are cached in ``cache_dir`` (keyed by file
 contents and every setting they depend on) because they cost minutes of MMseqs2.
@@ -228,8 +228,14 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
                     near_identical_removed=rep["near_identical_removed"], removed_for=rep["removed_for"])
     desc["dedupe"] = {k: v for k, v in report.items() if k != "corpora"}
     kept_all = [r for chains in merged for r in chains]
-    if cfg.max_chains:
-        kept_all = kept_all[: cfg.max_chains]
+    if cfg.max_chains and len(kept_all) > cfg.max_chains:
+        # a seeded random subset, in corpus order: the first N in file order would take every chain from the
+        # first corpus and none from the others
+        pick = np.random.default_rng([seed, 1]).choice(len(kept_all), cfg.max_chains, replace=False)
+        log(f"[data] max_chains {cfg.max_chains}: a seeded random {cfg.max_chains} of the {len(kept_all)} chains "
+            "kept after the filter")
+        desc["max_chains"] = {"used": cfg.max_chains, "of": len(kept_all)}
+        kept_all = [kept_all[i] for i in sorted(pick)]
     train, val = _split(kept_all, cfg, seed, cache_dir, log, progress)
     unl = []
     for entry in cfg.unlabeled:

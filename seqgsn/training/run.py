@@ -8,6 +8,7 @@ from ..data.batches import make_example
 from ..data.features import FeatureSpec
 from ..data.training_set import build_train_data
 from ..distributed import Dist
+from .stages import check_resumable
 from .trainer import Trainer
 
 
@@ -20,6 +21,8 @@ def run_training(cfg, run_dir, *, resume: bool = False, log: Callable = print, p
     None = one process)."""
     run_dir = Path(run_dir)
     dist = dist or Dist()
+    if resume:
+        check_resumable(run_dir, cfg)
     cache = Path(cfg.data.cache_dir) if cfg.data.cache_dir else run_dir.parent / ".cache"
     if not dist.is_main:
         dist.barrier()          # rank 0 filters and fills the cache first; the others then read it

@@ -1,7 +1,10 @@
 """The post-walkback stages' settings (temperature, CRF) and loading the walkback weights they start from."""
 from __future__ import annotations
 
-from ..errors import CheckpointError
+from pathlib import Path
+
+from ..config import config_to_dict, load_config
+from ..errors import CheckpointError, ConfigError
 from ..model.gsn import SeqGSN
 
 # Settings that only shape the post-walkback stages, the prediction temperature (seqgsn.chain.temperature)
@@ -31,3 +34,19 @@ def load_walkback(model: SeqGSN, sd: dict, path) -> None:
         raise CheckpointError(f"weights do not match the config: {bad[:5]}", file=path)
     keep = {k: v for k, v in sd.items() if k not in crf_names or v.shape == own[k].shape}
     model.load_state_dict(keep, strict=False)
+
+
+def check_resumable(run_dir, cfg) -> None:
+    """Before any data work: ``run_dir`` holds a run (state.pt), and ``cfg`` differs from its config.yaml only
+    in the post-walkback stages' settings. (``Trainer.load_state`` checks the state itself again.)"""
+    run_dir = Path(run_dir)
+    if not (run_dir / "state.pt").exists():
+        raise ConfigError(f"no run to resume in {run_dir} (no state.pt: start it with --config and --run-dir)")
+    if not (run_dir / "config.yaml").exists():
+        return
+    then, now = walkback_config(config_to_dict(load_config(run_dir / "config.yaml"))), walkback_config(config_to_dict(cfg))
+    diff = [f"{sec}.{k}" for sec in now for k in now[sec] if then.get(sec, {}).get(k) != now[sec][k]]
+    if diff:
+        raise ConfigError(f"the config given differs from the run's own config.yaml in {', '.join(diff[:5])}; "
+                          "a resumed run may change only the calibration / CRF stages' settings",
+                          file=run_dir / "config.yaml")

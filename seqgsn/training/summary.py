@@ -13,6 +13,24 @@ def pct(x) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
 
+def frac(x) -> str:
+    return "n/a" if x is None else f"{x:.4f}"
+
+
+def selection_metric(row: dict) -> str:
+    """What picks the best epoch: validation Q8; Q3 when the validation chains have only 3-state labels
+    (FLIP-style corpora); the training loss when there are no validation chains."""
+    if row.get("val_q8") is not None:
+        return "Q8"
+    return "Q3" if row.get("val_q3") is not None else "training loss"
+
+
+def selection_score(row: dict) -> float:
+    """Higher is better; see :func:`selection_metric`."""
+    how = selection_metric(row)
+    return row["val_q8"] if how == "Q8" else row["val_q3"] if how == "Q3" else -row["train_loss"]
+
+
 def epoch_line(row: dict, epochs: int) -> str:
     """``[epoch] 3/10 step 120: train loss 1.2345, val Q8 61.2% Q3 72.6% (689 chains...), 2.3 min, 31,000 res/s``."""
     msg = f"[epoch] {row['epoch']}/{epochs} step {row['global_step']}: train loss {row['train_loss']:.4f}"
@@ -31,7 +49,8 @@ def format_summary(summary: dict, run_dir) -> str:
     best = summary.get("best_metrics") or {}
     if model.exists():
         if "val_q8" in best:
-            val = f"best epoch {summary['best_epoch']}: validation Q8 {pct(best['val_q8'])}, Q3 {pct(best['val_q3'])}"
+            val = (f"best epoch {summary['best_epoch']}: validation Q8 {pct(best['val_q8'])}, Q3 {pct(best['val_q3'])}, "
+                   f"selected on {selection_metric(best)}")
         else:
             val = f"best epoch {summary['best_epoch']} by training loss (no validation chains)"
         lines.append(f"  model:       {model}  ({val})")
@@ -41,15 +60,17 @@ def format_summary(summary: dict, run_dir) -> str:
     cal = summary.get("calibration")
     if cal:
         lines.append(f"  calibration: temperature {cal['temperature']:.3f}, validation ECE8 "
-                     f"{cal['ece8_before']:.4f} -> {cal['ece8_after']:.4f}")
+                     f"{frac(cal['ece8_before'])} -> {frac(cal['ece8_after'])}")
     pw = summary.get("pairwise")
     if pw:
         lines.append(f"  CRF sampler: fitted ({pw.get('minutes', 0):.1f} min), used by `seqgsn sample`")
     td = summary.get("training_data") or {}
     if td:
         filt = ", ".join(f"{c.get('entry')}: {c.get('kept')} of {c.get('chains')} kept" for c in td.get("corpora", []))
+        cut = td.get("max_chains")
         lines.append(f"  data:        {td.get('train_chains')} training / {td.get('val_chains')} validation chains"
-                     + (f" ({filt})" if filt else ""))
+                     + (f" ({filt})" if filt else "")
+                     + (f"; data.max_chains: a random {cut['used']} of {cut['of']}" if cut else ""))
     if model.exists():
         lines.append(f"  next:        seqgsn evaluate --model {model} --data YOUR_TEST_SET")
     return "\n".join(lines)

@@ -41,7 +41,7 @@ from ..model.losses import step_weights, walkback_label_cost, x_nll
 from ..distributed import Dist, write_digest
 from .stages import CRF_KEYS, load_walkback as _load_walkback, walkback_config as _walkback_config
 from ..progress import Progress, fmt_seconds
-from .summary import epoch_line, pct
+from .summary import epoch_line, frac, pct, selection_metric, selection_score
 
 
 def _step_seed(seed: int, step: int) -> int:
@@ -73,7 +73,7 @@ class Trainer:
         self.trained = [p for p in self.model.parameters() if id(p) not in structured]
         self.opt = torch.optim.AdamW(self.trained, lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
         self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
-        self.best, self.best_epoch, self.history, self.elapsed = -1.0, -1, [], 0.0
+        self.best, self.best_epoch, self.history, self.elapsed = float("-inf"), -1, [], 0.0
         self.bad_epochs = 0
         n_batches = len(length_batches([min(len(e), cfg.data.max_train_len) for e in self.all_examples()],
                                        train_cfg.batch_residues))
@@ -192,7 +192,8 @@ class Trainer:
             n3 += int((y3 >= 0).sum())
         self.model.train()
         c8, n8, c3, n3 = self.dist.sum_ints([c8, n8, c3, n3], self.device)
-        return {"val_q8": c8 / max(n8, 1), "val_q3": c3 / max(n3, 1), "val_residues8": n8, "val_residues3": n3}
+        return {"val_q8": c8 / n8 if n8 else None, "val_q3": c3 / n3 if n3 else None,   # None: no such labels
+                "val_residues8": n8, "val_residues3": n3}
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict:
@@ -245,7 +246,7 @@ class Trainer:
         with atomic_write(self.run_dir / "config.yaml") as fh:
             fh.write(dump_config(self.cfg))
         self.log(f"[calibrate] temperature {res['temperature']:.3f}: validation NLL {res['nll_before']:.4f} -> "
-                 f"{res['nll_after']:.4f}, ECE8 {res['ece8_before']:.4f} -> {res['ece8_after']:.4f}")
+                 f"{res['nll_after']:.4f}, ECE8 {frac(res['ece8_before'])} -> {frac(res['ece8_after'])}")
         return res
 
     def fit_structured(self) -> dict:
@@ -274,15 +275,15 @@ class Trainer:
     def fit(self, resume: bool = False) -> dict:
         train_cfg = self.cfg.train
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        if self.dist.is_main:
-            with atomic_write(self.run_dir / "config.yaml") as fh:
-                fh.write(dump_config(self.cfg))
         self.meta = {**self.meta, "trained_with": {"device": str(self.device), "precision": self.precision,
                                                    "processes": self.dist.world}}
-        if resume:
+        if resume:              # first: a refused resume must leave the run's own config.yaml as it was
             self.load_state()
             self.log(f"[train] resumed at epoch {self.epoch} step {self.step_in_epoch} "
                      f"(global {self.global_step})")
+        if self.dist.is_main:
+            with atomic_write(self.run_dir / "config.yaml") as fh:
+                fh.write(dump_config(self.cfg))
         self.model.train()
         gen = torch.Generator()
         start = time.time() - self.elapsed
@@ -296,7 +297,8 @@ class Trainer:
             bar.close()
         write_digest(self.dist, self.model)
         best_row = next((r for r in self.history if r.get("epoch") == self.best_epoch), {})
-        summary = {"best_epoch": self.best_epoch, "best_val_q8": self.best, "epochs_run": self.epoch,
+        summary = {"best_epoch": self.best_epoch, "best_val_q8": best_row.get("val_q8"),
+                   "selected_on": selection_metric(best_row) if best_row else None, "epochs_run": self.epoch,
                    "global_step": self.global_step, "minutes": round(self.elapsed / 60, 2), "stop": stop_reason,
                    "best_metrics": best_row}
         self.dist.barrier()
@@ -311,8 +313,8 @@ class Trainer:
                 summary["pairwise"] = read_dict(self.run_dir / "model.pt")["metrics"]["pairwise"]
             else:
                 summary["pairwise"] = self.fit_structured()
-        val = (f"validation Q8 {pct(best_row['val_q8'])}, Q3 {pct(best_row['val_q3'])}"
-               if "val_q8" in best_row else "no validation chains")
+        val = (f"validation Q8 {pct(best_row['val_q8'])}, Q3 {pct(best_row['val_q3'])}, selected on "
+               f"{selection_metric(best_row)}" if "val_q8" in best_row else "no validation chains")
         self.log(f"[train] done: best epoch {self.best_epoch} ({val}); model "
                  f"{self.run_dir / 'model.pt' if have_model else 'not written'}")
         return summary
@@ -373,7 +375,7 @@ class Trainer:
                 with open(self.run_dir / "metrics.jsonl", "a") as fh:
                     fh.write(json.dumps(row) + "\n")
             self.log(epoch_line(row, train_cfg.epochs))
-            score = row.get("val_q8", -row["train_loss"])
+            score = selection_score(row)
             if score > self.best:
                 self.best, self.best_epoch, self.bad_epochs = score, self.epoch, 0
                 if self.dist.is_main:

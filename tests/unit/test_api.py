@@ -60,3 +60,14 @@ def test_zero_steps_and_out_of_range_burn_in_are_errors_not_replaced(tiny_model_
         p.predict(RECS, steps=0)
     with pytest.raises(ConfigError, match="burn-in"):
         p.predict(RECS, steps=3, burn_in=3)
+
+
+def test_a_corpus_read_for_evaluation_can_be_predicted_directly(tiny_model_file):
+    # read_corpus -> predict -> evaluate is the benchmarker's loop: labelled records need no conversion
+    from seqgsn.records import LabeledRecord
+    p = load_model(tiny_model_file)
+    labelled = [LabeledRecord(r.id, r.seq, ss8="C" * len(r.seq)) for r in RECS]
+    for a, b in zip(p.predict(labelled, seed=2), p.predict(RECS, seed=2)):
+        assert a.id == b.id and a.description == "" and a.ss8 == b.ss8
+        np.testing.assert_array_equal(a.prob8, b.prob8)
+    assert [len(s.samples) for s in p.sample(labelled, n=2, seed=2)] == [2, 2, 2]

@@ -270,3 +270,48 @@ def test_span_p_gives_clamp_trained_chains_whole_known_segments(tmp_path):
         edges = known[:, 1:] & ~known[:, :-1]                          # starts of known runs after position 0
         lengths[p] = known.sum().item() / (edges.sum().item() + known[:, 0].sum().item())
     assert lengths[1.0] > 2 * lengths[0.0]
+
+
+def _three_state(examples):
+    """The same chains with only 3-state labels (FLIP-style): y8 unknown, y3 = H/E/C of the 8-state."""
+    from seqgsn.alphabet import SS8_TO_SS3_INDEX
+    to3 = np.asarray(SS8_TO_SS3_INDEX)
+    return [replace(e, y8=np.full_like(e.y8, -1), y3=to3[e.y8]) for e in examples]
+
+
+def test_three_state_validation_selects_on_q3_and_no_validation_on_the_training_loss(tmp_path):
+    train = _examples(40, 0)
+    tr = Trainer(_cfg(epochs=3, lr=5e-3), tmp_path / "q3", train, _three_state(_examples(8, 1)), log=lambda m: None)
+    summary = tr.fit()
+    assert all(h["val_q8"] is None and h["val_q3"] is not None for h in tr.history)
+    best = max(tr.history, key=lambda h: h["val_q3"])
+    assert summary["selected_on"] == "Q3" and summary["best_epoch"] == best["epoch"]
+    # no validation chains at all: the first epoch always improves on "nothing yet", whatever its loss
+    none = Trainer(_cfg(epochs=2), tmp_path / "none", train, [], log=lambda m: None)
+    summary = none.fit()
+    assert summary["selected_on"] == "training loss" and summary["best_epoch"] >= 1
+    assert (tmp_path / "none" / "model.pt").exists()
+
+
+def test_a_refused_resume_leaves_the_runs_config_as_it_was(tmp_path):
+    import pytest
+    from seqgsn.errors import CheckpointError
+    train, val = _examples(20, 0), _examples(4, 1)
+    Trainer(_cfg(epochs=1), tmp_path, train, val, log=lambda m: None).fit()
+    before = (tmp_path / "config.yaml").read_bytes()
+    with pytest.raises(CheckpointError, match="differs"):
+        Trainer(_cfg(epochs=1, lr=1e-2), tmp_path, train, val, log=lambda m: None).fit(resume=True)
+    assert (tmp_path / "config.yaml").read_bytes() == before
+
+
+def test_check_resumable_refuses_before_any_data_work(tmp_path):
+    import pytest
+    from seqgsn.errors import ConfigError
+    from seqgsn.training.stages import check_resumable
+    with pytest.raises(ConfigError, match="no run to resume"):
+        check_resumable(tmp_path, _cfg())
+    Trainer(_cfg(epochs=1), tmp_path, _examples(20, 0), _examples(4, 1), log=lambda m: None).fit()
+    check_resumable(tmp_path, _cfg(epochs=1))                                  # the run's own config
+    check_resumable(tmp_path, replace(_cfg(epochs=1), chain=replace(_cfg().chain, temperature=1.3)))  # a stage
+    with pytest.raises(ConfigError, match=r"train\.lr"):
+        check_resumable(tmp_path, _cfg(epochs=1, lr=1e-2))
