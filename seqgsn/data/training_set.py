@@ -29,6 +29,7 @@ from typing import Callable
 import numpy as np
 
 from ..config import DataConfig
+from ..errors import InvalidFileError
 from ..io.atomic import atomic_write
 from ..io.corpus import read_corpus
 from ..io.digest import file_sha256, update_from_file
@@ -59,6 +60,9 @@ def parse_entry(entry: str):
 
 def _read(entry: str, fmt: str = "") -> list:
     p, opts = parse_entry(entry)
+    if not p.exists():           # say both places looked in: a typo and a missing data root look alike
+        raise InvalidFileError(f"no such file or folder, here or under the data root {data_root()} "
+                               "(set SEQGSN_DATA to move it)", file=p)
     return read_corpus(p, format=fmt or None, **opts)
 
 
