@@ -37,8 +37,10 @@ def _read(src, fmt, split):
 @handle_errors
 def import_cmd(src, out, fmt, split, quiet):
     """Read corpus SRC (file or folder) and save it as one seqgsn corpus file."""
+    from ..io.atomic import check_writable
     from ..io.store import save_corpus
     from ..progress import ticker
+    check_writable(out, what="corpus file")     # before reading: a big corpus, then a missing folder
     t0 = time.perf_counter()
     with ticker(f"import: reading {src}", quiet=quiet):
         fmt, recs = _read(src, fmt, split)
@@ -174,8 +176,10 @@ def _assembly_stats(config_path, cache_dir, as_json) -> None:
 @handle_errors
 def from_structures_cmd(src, out, chains, min_length, mkdssp):
     """Label every chain of the PDB/mmCIF file(s) in SRC with DSSP (mkdssp) and save a corpus."""
-    from ..io.store import save_corpus
     from ..data.structures import chains_from_structures
+    from ..io.atomic import check_writable
+    from ..io.store import save_corpus
+    check_writable(out, what="corpus file")     # before running DSSP on every structure
     want = None if chains is None else [c.strip() for c in chains.split(",") if c.strip()]
     recs, skipped = chains_from_structures(src, chains=want, min_length=min_length, mkdssp=mkdssp)
     for s in skipped:

@@ -100,8 +100,13 @@ def filter_cmd(src, against, identity, coverage, evalue, out, json_path, dedupe,
     from ..data.redundancy import filter_against
 
     from ..data.redundancy.mmseqs import describe_mmseqs, n_steps
+    from ..io.atomic import check_writable
     from ..progress import ticker
 
+    # both are written after the (long) homology search: refuse an unwritable path first
+    check_writable(out, what="corpus file")
+    if json_path:
+        check_writable(json_path, what="--json report")
     t0 = time.perf_counter()
     with ticker(f"filter: reading {src} and {len(against)} test corpora", quiet=quiet):
         records = _read(src, fmt)
@@ -157,8 +162,10 @@ def split_cmd(src, outdir, val_fraction, seed, identity, coverage, fmt, method, 
     from ..io.store import save_corpus
     from ..data.redundancy import cluster_indices, find_mmseqs, split_by_cluster
 
+    from ..io.atomic import check_writable
     from ..progress import ticker
 
+    check_writable(outdir, directory=True, what="output folder")    # created below, after clustering
     t0 = time.perf_counter()
     with ticker(f"split: reading {src}", quiet=quiet):
         records = _read(src, fmt)

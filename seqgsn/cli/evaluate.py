@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -55,7 +56,8 @@ def _timed(fn, *a, **kw):
               help="auto: fp32 on a CPU, bf16 on a bf16 CUDA GPU.")
 @click.option("--decode", type=click.Choice(["argmax", "segment"]), default="argmax", show_default=True,
               help="8-state labels from the averaged marginals: per-residue argmax, or the best string "
-                   "respecting DSSP minimal segment lengths (H>=4, G>=3, I>=5, E>=2).")
+                   "respecting DSSP minimal segment lengths (H>=4, G>=3, I>=5, E>=2). segment: Q3/SOV3 from "
+                   "the decoded string's 8->3 map, and a table with the default argmax numbers beside it.")
 @click.option("--generative", is_flag=True,
               help="Add sampling (segment lengths, diversity, majority vote) and chain diagnostics.")
 @click.option("--samples", "n_samples", type=click.IntRange(min=2), default=20, show_default=True,
@@ -92,12 +94,21 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
     from ..evaluation.chain_experiments import calibration_compare, chain_diagnostics
     from ..evaluation.experiment_report import format_generative_report
     from ..evaluation.experiments import clamp_experiment, decode_comparison, sample_experiment, select_chains
-    from ..io.atomic import atomic_write
+    from ..io.atomic import atomic_write, check_writable
     from ..io.corpus import read_corpus
     from ..evaluation.residue_table import write_residue_table
     from ..records import Prediction
 
+    # outputs are written after the whole evaluation: refuse a path that cannot be written now, not
+    # then (and name it, not the temporary file atomic_write would have failed on)
+    if json_out:
+        check_writable(json_out, what="--json file")
+    if residues_out:
+        check_writable(residues_out, what="--residues table")
     if report_dir:                      # fail before the long part, not after it
+        # write_report: a *.html path is the page itself, anything else a folder it creates
+        page = Path(report_dir).suffix.lower() in (".html", ".htm")
+        check_writable(report_dir, directory=not page, what="--report page" if page else "--report folder")
         from ..evaluation.figures import require_matplotlib
         require_matplotlib()
 
@@ -106,6 +117,9 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
             from ..progress import write
             write(f"seqgsn: evaluate: {what} ...")
 
+    for cp in compare_paths:  # loaded after the evaluation: a typo must not cost the whole run
+        if not Path(cp).is_file():
+            raise SeqGSNError("model file not found (--compare-model)", file=cp)
     p, opts = parse_entry(data_path)
     if not p.exists():        # before loading the model; named as typed, not under the data root
         raise SeqGSNError("corpus not found", file=data_path.partition("?")[0])
@@ -141,7 +155,8 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
     m["predict_seconds"] = round(secs, 2)
     m["profiles"] = {"chains_with_profiles": with_profiles, "used": model.uses_profiles}
     if residues_out:
-        rows = write_residue_table(residues_out, refs, preds)
+        rows = write_residue_table(residues_out, refs, preds,
+                                   decoded=None if decode == "argmax" else [x.ss8 for x in dec])
         if not quiet:
             click.echo(f"seqgsn: {rows} residue rows -> {residues_out}", err=True)
     if clamp_fractions:

@@ -30,6 +30,16 @@ def format_clamping(c: dict) -> str:
     return "\n".join(out)
 
 
+# Q3 / SOV3 of an 8-state string need a 3-state string: said under every decoder table, because the
+# argmax row (summed 3-state probabilities, as a plain `seqgsn evaluate`) and the others differ in it
+DECODER_NOTE = ("  Q3/SOV3: argmax = argmax of the summed 3-state probabilities (as plain evaluate); "
+                "other rows = 8->3 map (H,G,I->H; E,B->E; else C) of the 8-state string")
+
+
+def _decoder_name(key: str) -> str:
+    return key.replace("_8to3", " 8->3")
+
+
 def format_samples(s: dict) -> str:
     """Tables of :func:`sample_experiment`."""
     out = [f"samples ({s.get('sampler', 'independent')} sampler): {s['n_samples']} per chain "
@@ -43,9 +53,9 @@ def format_samples(s: dict) -> str:
            "", "  decoder          Q8      Q3    SOV3   too-short segments /100 res"]
     for name, d in s["decoders"].items():
         sd = f"  (Q8 sd over samples {_p(d['q8_sd'], 0)})" if "q8_sd" in d else ""
-        out.append(f"  {name:<13} {_p(d['q8'])}  {_p(d['q3'])}  {_p(d['sov3'])}  "
+        out.append(f"  {_decoder_name(name):<13} {_p(d['q8'])}  {_p(d['q3'])}  {_p(d['sov3'])}  "
                    f"{_n(d['violations_per_100'], 8)}{sd}")
-    out += ["", "  segment lengths (3-state): n segments, mean length, W1 to truth (residues)"]
+    out += [DECODER_NOTE, "", "  segment lengths (3-state): n segments, mean length, W1 to truth (residues)"]
     for cls, d in s["segments"].items():
         ts = d["truth_split"]
         out.append(f"  {cls}: truth {d['truth']['n_segments']} segs, mean {_n(d['truth']['mean'], 0)};"
@@ -98,12 +108,12 @@ def format_generative_report(metrics: dict) -> str:
     parts = []
     if metrics.get("decoding") and metrics["decoding"].get("comparison"):
         cmp_ = metrics["decoding"]["comparison"]
-        lines = ["decoding (3-state = 8->3 map of the decoded string):",
-                 "  decoder      Q8      Q3    SOV3   too-short segments /100 res"]
+        lines = ["decoding of the same averaged marginals:",
+                 "  decoder         Q8      Q3    SOV3   too-short segments /100 res"]
         for name, d in cmp_.items():
-            lines.append(f"  {name:<9} {_p(d['q8'])}  {_p(d['q3'])}  {_p(d['sov3'])}  "
+            lines.append(f"  {_decoder_name(name):<12} {_p(d['q8'])}  {_p(d['q3'])}  {_p(d['sov3'])}  "
                          f"{_n(d['violations_per_100'], 8)}")
-        parts.append("\n".join(lines))
+        parts.append("\n".join(lines + [DECODER_NOTE]))
     if metrics.get("clamping"):
         parts.append(format_clamping(metrics["clamping"]))
     g = metrics.get("generative") or {}

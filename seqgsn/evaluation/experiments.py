@@ -11,10 +11,12 @@ Shared conventions:
 * Only *evaluated* residues (``ref.eval_mask()``) of chains with 8-state truth are scored,
   as in :func:`seqgsn.evaluation.evaluate`. Segment lengths use each chain's evaluated residues
   concatenated in order (the same rule as ``evaluate``).
-* 3-state labels of any 8-state string (sample, decoded prediction) are ``ss8_to_ss3`` of it
-  (H,G,I->H; E,B->E; T,S,C->C), so every decoder is compared on the same footing; Q3 of
-  averaged marginals (clamping, chain diagnostics) is the argmax of the summed ``prob3``,
-  as in ``evaluate``.
+* 3-state labels of any 8-state string (sample, segment decoding, majority) are ``ss8_to_ss3`` of
+  it (H,G,I->H; E,B->E; T,S,C->C): such a string has no probabilities to sum. Q3 of averaged
+  marginals (the ``argmax`` decoder rows, clamping, chain diagnostics) is the argmax of the summed
+  ``prob3``, as in ``evaluate``, so an ``argmax`` row repeats the numbers of a plain
+  ``seqgsn evaluate`` on the same chains; the ``argmax_8to3`` rows score the argmax 8-state string
+  through ``ss8_to_ss3`` like the other decoders (the like-for-like comparison of decoders).
 * "argmax" is the per-residue argmax of the averaged chain marginals (``Predictor.predict``);
   "segment" is :func:`seqgsn.chain.segments.decode_segment` of the same marginals.
 * ``max_chains``: score a seeded random subset of that many chains (file order kept);
@@ -230,23 +232,29 @@ def _length_summary(lengths: List[int], per: float, truth: List[int]) -> dict:
             "hist": (np.bincount(np.asarray(lengths, np.int64), minlength=31)[1:31] / per).tolist()}
 
 
-def _decoder_scores(refs, strings8: List[str]) -> dict:
-    """q8, q3 (``ss8_to_ss3``), sov3 (chain SOV'99 weighted by evaluated residues) of full-length
-    8-state strings, one per ref; plus min-length violations per 100 evaluated residues."""
-    preds = [Prediction(r.id, r.seq, s, None) for r, s in zip(refs, strings8)]
-    scores = evaluate(list(refs), preds, calibration=False, segments=False)
+def _decoder_scores(refs, strings8: List[str], preds: Optional[Sequence[Prediction]] = None) -> dict:
+    """q8, q3, sov3 (chain SOV'99 weighted by evaluated residues) of full-length 8-state strings, one
+    per ref; plus min-length violations per 100 evaluated residues. 3-state: ``ss8_to_ss3`` of the
+    strings, or, given ``preds`` (whose ``ss8`` are the strings), their summed-``prob3`` argmax, so
+    the scores equal :func:`evaluate` of ``preds``."""
+    if preds is None:      # no prob8: evaluate maps each 8-state string to 3 states
+        preds = [Prediction(r.id, r.seq, s, None) for r, s in zip(refs, strings8)]
+    scores = evaluate(list(refs), list(preds), calibration=False, segments=False)
     viol = sum(min_length_violations(_sel(s, r.eval_mask())) for r, s in zip(refs, strings8))
     return {"q8": scores["q8"], "q3": scores["q3"], "sov3": scores["sov3"],
             "violations_per_100": _f(100.0 * viol / max(scores["n_residues"], 1))}
 
 
 def decode_comparison(refs: Sequence[LabeledRecord], preds: Sequence[Prediction]) -> dict:
-    """Q8, Q3, SOV3 and min-length violations per 100 evaluated residues of the ``argmax`` and
-    ``segment`` decodings of ``preds[i].prob8`` (3-state = ``ss8_to_ss3`` of each)."""
+    """Q8, Q3, SOV3 and min-length violations per 100 evaluated residues of the decodings of
+    ``preds[i].prob8``: ``argmax`` (``preds`` as they are; 3-state = argmax of the summed ``prob3``,
+    so exactly :func:`evaluate` of ``preds``), ``argmax_8to3`` (the same 8-state strings, 3-state =
+    ``ss8_to_ss3``) and ``segment`` (:func:`decode_segment`, 3-state = ``ss8_to_ss3``)."""
     refs = list(refs)
     arg = [p.ss8 for p in preds]
     seg = [decode_segment(p.prob8) for p in preds]
-    return {"argmax": _decoder_scores(refs, arg), "segment": _decoder_scores(refs, seg)}
+    return {"argmax": _decoder_scores(refs, arg, preds), "argmax_8to3": _decoder_scores(refs, arg),
+            "segment": _decoder_scores(refs, seg)}
 
 
 def _truth_split_w1(truth_by_chain: List[List[int]], rng, n_splits: int) -> dict:
@@ -291,7 +299,8 @@ def sample_experiment(predictor, refs: Sequence[LabeledRecord], n: int = 20,
       marginals (pooled; ``chain_mean`` too), and the same against the
       segment decoding.
     * ``decoders``: q8/q3/sov3/violations_per_100 of ``single_sample`` (mean and sd over the n
-      samples), ``majority``, ``argmax``, ``segment``.
+      samples), ``majority``, ``argmax`` (3-state from the summed ``prob3``, as ``evaluate``),
+      ``argmax_8to3`` and ``segment`` (3-state: ``ss8_to_ss3`` of the string, as for the samples).
     """
     if n < 2:
         raise ValueError("sample_experiment needs n >= 2 (diversity compares sample pairs)")
@@ -357,6 +366,7 @@ def sample_experiment(predictor, refs: Sequence[LabeledRecord], n: int = 20,
                                "argmax_chain_mean": _f(np.mean(agree_chain)),
                                "segment": _f(agree_seg / max(n_res, 1))},
         "decoders": {"single_sample": single, "majority": _decoder_scores(refs, majority),
-                     "argmax": _decoder_scores(refs, argmax),
+                     "argmax": _decoder_scores(refs, argmax, preds),
+                     "argmax_8to3": _decoder_scores(refs, argmax),
                      "segment": _decoder_scores(refs, segment)},
     }

@@ -92,13 +92,16 @@ def figures_from_metrics(m: dict) -> Iterator[Tuple[str, str, object]]:
 
 
 def _summary_rows(m: dict) -> List[Tuple[str, str]]:
+    # segment decoding has no 3-state probabilities: its Q3 is not the one of a default run
+    q3 = "Q3, 8->3 map of the segment decoding" if m.get("decode") == "segment" else "Q3"
     rows = [("Q8 (per residue / chain mean)", f"{_pct(m.get('q8'))} / {_pct(m.get('q8_chain_mean'))}"),
-            ("Q3 (per residue / chain mean)", f"{_pct(m.get('q3'))} / {_pct(m.get('q3_chain_mean'))}"),
+            (f"{q3} (per residue / chain mean)", f"{_pct(m.get('q3'))} / {_pct(m.get('q3_chain_mean'))}"),
             ("SOV3, SOV'99 (per residue / chain mean)",
              f"{_pct(m.get('sov3'))} / {_pct(m.get('sov3_chain_mean'))}")]
     cal = m.get("calibration")
     if cal:
-        rows.append(("ECE8 / ECE3", f"{_pct(cal.get('ece8'))} / {_pct(cal.get('ece3'))}"))
+        # fractions, as on stdout and in the JSON (docs/retraining.md: calibration errors are never %)
+        rows.append(("ECE8 / ECE3", f"{_num(cal.get('ece8'))} / {_num(cal.get('ece3'))}"))
         rows.append(("Brier8 / Brier3", f"{_num(cal.get('brier8'))} / {_num(cal.get('brier3'))}"))
     samples = (m.get("generative") or {}).get("samples")
     if samples:
@@ -121,8 +124,10 @@ def _model_name(path) -> str:
 def _setup_rows(m: dict) -> List[Tuple[str, str]]:
     ch = m.get("chain") or {}
     rows = [("Model", _model_name(m.get("model"))), ("Data", str(m.get("data", "n/a"))),
-            ("Chains", f"{m.get('n_chains', 0):,} ({m.get('n_chains8', 0):,} with 8-state labels)"
-             + (f", subset of {m['max_chains']:,}" if m.get("max_chains") else "")),
+            ("Chains", f"{m.get('n_chains', 0):,} evaluated ({m.get('n_chains8', 0):,} with 8-state labels)"
+             + (f"; {m['n_chains_empty']:,} more {'has' if m['n_chains_empty'] == 1 else 'have'} no "
+                "evaluated residue" if m.get("n_chains_empty") else "")
+             + (f"; subset of {m['max_chains']:,}" if m.get("max_chains") else "")),
             ("Evaluated residues", f"{m.get('n_residues', 0):,} (8-state: {m.get('n_residues8', 0):,})")]
     if ch:
         rows.append(("Chain", f"{ch.get('steps')} steps, burn-in {ch.get('burn_in')}, noise "
@@ -131,6 +136,35 @@ def _setup_rows(m: dict) -> List[Tuple[str, str]]:
     if m.get("predict_seconds") is not None:
         rows.append(("Prediction time", f"{m['predict_seconds']:.1f} s"))
     return rows
+
+
+def _grid(head: List[str], rows: List[List[str]]) -> str:
+    """A table with a header row (decoders, models)."""
+    return ("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
+            + "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+            + "</table>")
+
+
+def _table_cards(m: dict) -> List[str]:
+    """The JSON parts that are tables, not figures: the decoding comparison (``--decode segment``) and the
+    model comparison (``--compare-model``)."""
+    cards = []
+    comp = (m.get("decoding") or {}).get("comparison")
+    if comp:
+        notes = {"argmax": "3-state from the summed probabilities (a plain run's numbers)",
+                 "argmax_8to3": "3-state: 8->3 map of the argmax labels", "segment": "3-state: 8->3 map"}
+        rows = [[name, _pct(d.get("q8")), _pct(d.get("q3")), _pct(d.get("sov3")),
+                 _num(d.get("violations_per_100"), 2), notes.get(name, "")] for name, d in comp.items()]
+        cards.append('<section class="card" id="decoding"><h2>Decoding</h2>' + _grid(
+            ["decoder", "Q8", "Q3", "SOV3", "too-short segments / 100 res", ""], rows) + "</section>")
+    cc = m.get("calibration_compare")
+    if cc:
+        rows = [[_model_name(name), _pct(d.get("q8")), _pct(d.get("q3")), _num(d.get("ece8")), _num(d.get("ece3")),
+                 _num(d.get("brier8")), _num(d.get("nll8"))] for name, d in cc.get("models", {}).items()]
+        cards.append('<section class="card" id="models"><h2>Models compared</h2>' + _grid(
+            ["model", "Q8", "Q3", "ECE8", "ECE3", "Brier8", "NLL8 (nats)"], rows)
+            + f"<p class=\"sub\">{cc.get('n_chains', 0):,} chains, seed {cc.get('seed')}</p></section>")
+    return cards
 
 
 def _table(rows: List[Tuple[str, str]]) -> str:
@@ -174,7 +208,8 @@ def render_html(m: dict, figures: List[Tuple[str, str, bytes]], *, title: Option
             f"{len(figures)} figures · percentages are per evaluated residue unless marked chain mean</p>"
             f"<div class=\"head\"><section class=\"card\" id=\"setup\"><h2>Setup</h2>{_table(_setup_rows(m))}"
             f"</section><section class=\"card\" id=\"summary\"><h2>Summary</h2>{_table(_summary_rows(m))}"
-            f"</section></div><div class=\"figs\">{''.join(cards)}</div></main></body></html>\n")
+            f"</section>{''.join(_table_cards(m))}</div><div class=\"figs\">{''.join(cards)}</div>"
+            "</main></body></html>\n")
 
 
 def write_report(m: dict, out, *, title: Optional[str] = None, dpi: int = 110) -> Path:

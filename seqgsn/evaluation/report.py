@@ -22,13 +22,21 @@ def _confusion(matrix: list, labels: str) -> list[str]:
     return lines
 
 
+def chains_line(m: dict) -> str:
+    """``chains: N evaluated (N8 with 8-state labels); E more have no evaluated residue``: the
+    empty chains are *not* among the N (``n_chains`` + ``n_chains_empty`` = chains read)."""
+    line = f"chains: {m['n_chains']} evaluated ({m['n_chains8']} with 8-state labels)"
+    empty = m.get("n_chains_empty")
+    if empty:
+        line += f"; {empty} more {'has' if empty == 1 else 'have'} no evaluated residue"
+    return line
+
+
 def format_report(metrics: dict) -> str:
     """Multi-line summary: counts, Q8/Q3/SOV3 (percent), per-class tables, confusion matrices,
     and calibration / segment summaries when present. Missing values print as ``n/a``."""
     m = metrics
-    out = [f"chains: {m['n_chains']} ({m['n_chains8']} with 8-state labels"
-           + (f", {m['n_chains_empty']} with no evaluated residue" if m.get("n_chains_empty") else "")
-           + ")",
+    out = [chains_line(m),
            f"evaluated residues: {m['n_residues']} (8-state: {m['n_residues8']})",
            "",
            "              per-residue  chain mean",
@@ -36,13 +44,21 @@ def format_report(metrics: dict) -> str:
            f"  Q3              {_pct(m['q3'])}      {_pct(m['q3_chain_mean'])}",
            f"  SOV3 (SOV'99)   {_pct(m['sov3'])}      {_pct(m['sov3_chain_mean'])}",
            "  (SOV3 per-residue = chain SOV weighted by evaluated residues)"]
+    if m.get("decode") == "segment":
+        # these are not the numbers of a plain run: say so where they are read
+        out.append("  (--decode segment: segment-decoded labels, Q3 and SOV3 from their 8->3 map"
+                   + ("; default argmax in the decoding table)" if m.get("decoding") else ")"))
     if m.get("q8_i_as_h") is not None:
         out.append(f"  Q8 with pi-helix I scored as H (DSSP < 2.1 convention): {_pct(m['q8_i_as_h'])}")
     labels8, labels3 = m.get("labels8", "HGIEBTSC"), m.get("labels3", "HEC")
     for name, key, conf, labels in (("8-state", "ss8", "confusion8", labels8),
                                     ("3-state", "ss3", "confusion3", labels3)):
-        out += ["", f"{name} per class (%):"] + _per_class_table(m["per_class"][key])
-        out += ["", f"{name} confusion (rows = truth):"] + _confusion(m[conf], labels)
+        scores, matrix = (m.get("per_class") or {}).get(key), m.get(conf)
+        if scores is None or matrix is None:        # no reference labels of this kind
+            out += ["", f"{name} per class and confusion: n/a (no evaluated residue has {name} truth)"]
+            continue
+        out += ["", f"{name} per class (%):"] + _per_class_table(scores)
+        out += ["", f"{name} confusion (rows = truth):"] + _confusion(matrix, labels)
     cal = m.get("calibration")
     if cal:
         f3 = (lambda x: "n/a" if x is None else f"{x:.4f}")

@@ -111,7 +111,7 @@ def reliability_figure(confidence, accuracy, count, *, edges=None, ece: Optional
     hx.set_ylabel("% of\nresidues", fontsize=9, color=_INK)
     hx.set_xlabel("confidence (highest 8-state probability)", fontsize=10, color=_INK)
     _style(hx)
-    _title(ax, title + ("" if ece is None else f"  ·  ECE {100 * ece:.2f}%"))
+    _title(ax, title + ("" if ece is None else f"  ·  ECE {ece:.4f}"))     # a fraction, as in the JSON
     return fig
 
 

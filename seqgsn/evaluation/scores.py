@@ -154,12 +154,18 @@ def evaluate(refs: list[LabeledRecord], preds: list[Prediction], *, calibration:
       convention of DSSP before 2.1 (alpha-helix priority), under which most training corpora were
       labelled; benchmarks labelled with newer DSSP (pi-helix priority) hold more I.
     * ``sov3``: SOV'99 on 3 states (:func:`seqgsn.evaluation.sov.sov99`) per chain on its
-      evaluated residues, averaged over chains weighted by evaluated residues (the usual
-      "per-residue" SOV of benchmark tables); ``sov3_chain_mean``: unweighted chain mean.
+      evaluated residues (masked residues removed, the rest joined), averaged over chains weighted by
+      their evaluated residues; ``sov3_chain_mean``: the unweighted chain mean. Zemla et al. (1999)
+      define SOV per chain only and published tables average it in different ways (CB513: 66.39
+      weighted, 66.65 unweighted, 65.57 pooled sum S / sum N for the bundled model), so a comparison
+      across papers must use the same average.
     * ``per_class``: ``{"ss8": {cls: {precision, recall, f1, support}}, "ss3": {...}}``
-      (sklearn ``precision_recall_fscore_support``; absent classes appear with zeros).
+      (sklearn ``precision_recall_fscore_support``; absent classes appear with zeros);
+      ``"ss8"`` is None when no evaluated residue has 8-state truth (``n_residues8`` 0, e.g. a
+      3-state-only corpus), ``"ss3"`` None when nothing is evaluated.
     * ``confusion8`` / ``confusion3``: lists of lists, rows = truth, columns = prediction,
-      order ``labels8`` = ``HGIEBTSC`` / ``labels3`` = ``HEC``.
+      order ``labels8`` = ``HGIEBTSC`` / ``labels3`` = ``HEC``; None under the same conditions
+      as ``per_class``.
     * ``per_chain``: ``[{id, n_residues, q8, q3, sov3, n_residues8, correct8, length}]`` in input
       order (q8 None and the 8-state counts 0 without ss8; ``length`` = all residues of the chain),
       for paired comparisons of two models and the Q8-against-length figure.
@@ -202,10 +208,13 @@ def evaluate(refs: list[LabeledRecord], preds: list[Prediction], *, calibration:
         "q3_chain_mean": _f(np.mean(q3_chain)) if q3_chain else None,
         "sov3": _f(np.dot(n_chain, sov_chain) / n_chain.sum()) if chains else None,
         "sov3_chain_mean": _f(np.mean(sov_chain)) if chains else None,
-        "per_class": {"ss8": per_class_scores(t8, p8, SS8), "ss3": per_class_scores(t3, p3, SS3)},
+        # no reference labels of a kind (e.g. a 3-state-only corpus): null, not a table of zeros that
+        # reads as "every class missed"
+        "per_class": {"ss8": per_class_scores(t8, p8, SS8) if t8.size else None,
+                      "ss3": per_class_scores(t3, p3, SS3) if t3.size else None},
         "labels8": SS8, "labels3": SS3,
-        "confusion8": confusion_matrix(t8, p8, len(SS8)).tolist(),
-        "confusion3": confusion_matrix(t3, p3, len(SS3)).tolist(),
+        "confusion8": confusion_matrix(t8, p8, len(SS8)).tolist() if t8.size else None,
+        "confusion3": confusion_matrix(t3, p3, len(SS3)).tolist() if t3.size else None,
         "per_chain": per_chain,
     }
     if calibration:

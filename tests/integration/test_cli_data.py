@@ -141,3 +141,27 @@ def test_stats_of_a_config_is_the_training_set_assembly(tmp_path):
     assert rows[str(b)] == ["1", "0", "1", "21", "1", "1", "0", "0", "0"]
     assert "split      train 2 chains / 39 residues" in r.stdout
     assert run("stats", a, "--config", cfg).exit_code == 2
+
+
+def test_unwritable_outputs_are_refused_before_any_reading(scratch, tmp_path):
+    # the output was only tried after the whole import, and the error named atomic_write's temporary
+    # file (".a.sgc.xxxx.tmp: No such file or directory"); now: the path as given, before reading SRC
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    out = tmp_path / "newdir" / "sub" / "a.sgc"
+    r = run("import", scratch, "-o", out)
+    assert r.exit_code == 2
+    assert f"cannot write the corpus file {out}: the directory {out.parent} does not exist" in r.stderr
+    assert ".tmp" not in r.stderr and "import: reading" not in r.stderr
+    missing_src = tmp_path / "no-such-corpus.txt"      # read first, it would be the error named
+    for args, named in (
+            (("filter", missing_src, "--against", missing_src, "-o", out), f"corpus file {out}"),
+            (("filter", missing_src, "--against", missing_src, "-o", tmp_path / "k.sgc", "--json",
+              tmp_path / "nodir" / "r.json"), f"--json report {tmp_path / 'nodir' / 'r.json'}"),
+            (("split", missing_src, "-o", blocker / "split"),
+             f"output folder {blocker / 'split'}: {blocker} is a file"),
+            (("from-structures", tmp_path, "-o", out, "--mkdssp", "no-such-mkdssp"), f"corpus file {out}")):
+        r = run(*args)
+        assert r.exit_code == 2 and f"cannot write the {named}" in r.stderr, (args, r.stderr)
+        assert "no-such" not in r.stderr
+    assert not out.parent.exists() and not (tmp_path / "k.sgc").exists()

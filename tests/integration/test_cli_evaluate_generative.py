@@ -1,6 +1,7 @@
 """`seqgsn evaluate` with the generative options, on 5 CB513 chains with the tiny random model."""
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from seqgsn.chain.segments import min_length_violations
@@ -21,7 +22,7 @@ def test_evaluate_with_every_generative_option(tiny_model_file, shared_data, tmp
     assert r.exit_code == 0, r.output
     m = json.loads(out.read_text())
     assert m["n_chains"] + m["n_chains_empty"] == 5 and m["max_chains"] == 5
-    assert m["decode"] == "segment" and set(m["decoding"]["comparison"]) == {"argmax", "segment"}
+    assert m["decode"] == "segment" and set(m["decoding"]["comparison"]) == {"argmax", "argmax_8to3", "segment"}
     assert "ece8" in m["calibration"]
     rows = m["clamping"]["rows"]
     assert [(x["mode"], x["fraction"]) for x in rows] == [("random", 0.25), ("random", 0.5),
@@ -61,6 +62,41 @@ def test_segment_decode_output_respects_min_lengths(tiny_model_file, shared_data
     m = json.loads(out.read_text())
     assert m["decode"] == "argmax"
     assert not {"clamping", "generative", "calibration_compare", "decoding"} & set(m)
+
+
+def test_segment_decoding_table_repeats_the_default_argmax_numbers(tiny_model_file, shared_data, tmp_path):
+    # QA: the decoding table's argmax row (Q3 from the 8->3 map) disagreed with a plain run (Q3 from
+    # the summed 3-state probabilities) on the same chains
+    common = ("--model", tiny_model_file, "--data", shared_data / CB513, "--max-chains", 8, "--threads", 1)
+    plain, seg = tmp_path / "plain.json", tmp_path / "seg.json"
+    assert run(*common, "--json", plain).exit_code == 0
+    table = tmp_path / "seg.tsv"
+    r = run(*common, "--decode", "segment", "--json", seg, "--residues", table)
+    assert r.exit_code == 0, r.output
+    p, s = json.loads(plain.read_text()), json.loads(seg.read_text())
+    # the residue table holds the labels the headline scored: rescoring it gives the same Q8 / Q3 (the
+    # argmax labels would not: the two decodings score differently on these chains)
+    assert (s["q8"], s["q3"]) != (p["q8"], p["q3"])
+    rows = [ln.split("\t") for ln in table.read_text().splitlines()[1:]]
+    scored = [x for x in rows if x[7] == "1" and x[3] != "-"]
+    assert sum(x[3] == x[4] for x in scored) / len(scored) == pytest.approx(s["q8"], abs=1e-9)
+    assert sum(x[5] == x[6] for x in scored) / len(scored) == pytest.approx(s["q3"], abs=1e-9)
+    arg = s["decoding"]["comparison"]["argmax"]
+    assert (arg["q8"], arg["q3"], arg["sov3"]) == (p["q8"], p["q3"], p["sov3"])
+    # the untrained model's 8->3 map and summed probabilities disagree: the test can tell them apart
+    assert s["decoding"]["comparison"]["argmax_8to3"]["q3"] != p["q3"]
+    assert s["q8"] == s["decoding"]["comparison"]["segment"]["q8"]     # the headline is the segment decoding
+    row = next(l for l in r.output.splitlines() if l.split()[:1] == ["argmax"] and "8->3" not in l)
+    assert row.split()[2] == f"{100 * p['q3']:.2f}"
+    assert "other rows = 8->3 map" in r.output and "Q3 and SOV3 from their 8->3 map" in r.output
+
+
+def test_report_folder_is_created_with_its_parents(tiny_model_file, shared_data, tmp_path):
+    pytest.importorskip("matplotlib")
+    r = run("--model", tiny_model_file, "--data", shared_data / CB513, "--max-chains", 2, "--threads", 1,
+            "--report", tmp_path / "a" / "b")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "a" / "b" / "report.html").read_text().startswith("<!DOCTYPE html>")
 
 
 def test_bad_clamp_fractions_is_a_usage_error(tiny_model_file, shared_data):

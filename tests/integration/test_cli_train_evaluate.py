@@ -64,6 +64,33 @@ def test_evaluate_bad_model_is_a_clean_error(tmp_path, shared_data):
     assert "Traceback" not in r.stderr and "bad.pt" in r.stderr
 
 
+@pytest.mark.parametrize("option,path,problem", [
+    ("--json", "nodir/x.json", "the directory {d}/nodir does not exist"),
+    ("--residues", "nodir/r.tsv", "the directory {d}/nodir does not exist"),
+    ("--report", "afile/rep", "{d}/afile is a file, not a directory"),
+    ("--report", "nodir/r.html", "the directory {d}/nodir does not exist"),
+])
+def test_evaluate_refuses_unwritable_outputs_before_any_work(tmp_path, shared_data, option, path, problem):
+    # these were written after the whole evaluation, failing on atomic_write's temporary file; a broken
+    # model shows the check now comes before loading anything
+    (tmp_path / "afile").write_text("x")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a model")
+    r = _seqgsn("evaluate", "--model", bad, "--data", shared_data / CB513, option, tmp_path / path)
+    assert r.returncode == 2, r.stderr
+    assert f"cannot write the {option} " in r.stderr and str(tmp_path / path) in r.stderr
+    assert problem.format(d=tmp_path) in r.stderr
+    assert ".tmp" not in r.stderr and "bad.pt" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_missing_compare_model_is_named_before_any_work(tmp_path, shared_data):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a model")                   # loading it would fail first if the check came later
+    r = _seqgsn("evaluate", "--model", bad, "--data", shared_data / CB513, "--compare-model", tmp_path / "no.pt")
+    assert r.returncode == 2 and "no.pt: model file not found (--compare-model)" in r.stderr, r.stderr
+    assert "bad.pt" not in r.stderr
+
+
 def test_kill_9_then_resume_gives_identical_weights(tmp_path, shared_data):
     cfg = tmp_path / "k.yaml"
     cfg.write_text(TINY.read_text().replace("epochs: 2", "epochs: 4").replace("checkpoint_every: 5",

@@ -183,6 +183,55 @@ def test_decode_comparison_segment_has_no_short_runs(refs):
     assert gen.decode_comparison(full, preds)["segment"]["violations_per_100"] == 0.0
 
 
+# H+G+I = 0.6 but E (0.4) is the top 8-state class: the 3-state prediction differs between the
+# summed probabilities (H) and the 8->3 map of the argmax string (E)
+SPLIT = np.array([0.3, 0.3, 0.0, 0.4, 0.0, 0.0, 0.0, 0.0], np.float32)
+
+
+def split_preds(refs):
+    """All-SPLIT predictions: ss8 all E, ss3 (summed) all H."""
+    return [Prediction(r.id, r.seq, "E" * len(r.seq), np.tile(SPLIT, (len(r.seq), 1))) for r in refs]
+
+
+def helix_refs(refs):
+    return [LabeledRecord(r.id, r.seq, "H" * len(r.seq), mask=r.mask) for r in refs]
+
+
+def test_decode_comparison_argmax_row_is_the_plain_evaluate(refs):
+    # the argmax row must repeat evaluate()'s Q3/SOV3 (QA: --decode segment showed another Q3 for the
+    # same argmax); the 8->3 map of the same strings is the separate argmax_8to3 row
+    refs = helix_refs(refs)
+    preds = split_preds(refs)
+    plain = evaluate(refs, preds)
+    out = gen.decode_comparison(refs, preds)
+    assert plain["q3"] == 1.0 and plain["sov3"] == 1.0
+    assert (out["argmax"]["q3"], out["argmax"]["sov3"], out["argmax"]["q8"]) == (1.0, 1.0, plain["q8"])
+    assert out["argmax_8to3"]["q3"] == 0.0 and out["argmax_8to3"]["q8"] == plain["q8"]
+    assert list(out) == ["argmax", "argmax_8to3", "segment"]
+
+
+def test_sample_experiment_argmax_decoder_is_the_plain_evaluate(refs):
+    class SplitStub(Stub):
+        def predict(self, records, **kw):
+            return split_preds(records)
+    refs = helix_refs(refs)
+    out = gen.sample_experiment(SplitStub(sample_fn=lambda r, k: "E" * len(r.seq)), refs, n=2, n_splits=2)
+    d = out["decoders"]
+    assert d["argmax"]["q3"] == evaluate(refs, split_preds(refs))["q3"] == 1.0
+    assert d["argmax_8to3"]["q3"] == 0.0 and d["single_sample"]["q3"] == 0.0   # strings: the 8->3 map
+    text = experiment_report.format_samples(out)
+    assert "argmax 8->3" in text and "argmax = argmax of the summed 3-state probabilities" in text
+
+
+def test_decoding_table_labels_what_each_q3_is(refs):
+    refs = helix_refs(refs)
+    text = experiment_report.format_generative_report(
+        {"decoding": {"method": "segment", "comparison": gen.decode_comparison(refs, split_preds(refs))}})
+    rows = {" ".join(l.split()[:-4]): l.split()[-4:] for l in text.splitlines()[2:5]}
+    assert rows["argmax"][1] == "100.00" and rows["argmax 8->3"][1] == "0.00"
+    assert "other rows = 8->3 map" in text
+
+
 # ----------------------------------------------------------------------------- the real chain (tiny model)
 
 @pytest.fixture

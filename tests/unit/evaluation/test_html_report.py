@@ -126,3 +126,49 @@ def test_three_state_corpus_gets_a_three_state_confusion(mpl):
     figs = {name: fig for name, _, fig in figures_from_metrics(evaluate(refs, preds))}
     assert list(figs) == ["Confusion", "Segment lengths"]            # nothing 8-state to draw
     assert figs["Confusion"].axes[0].get_title(loc="left").startswith("3-state")
+
+
+def test_calibration_errors_are_fractions_as_on_stdout_and_in_json(mpl):
+    # docs/retraining.md: ECE and Brier are fractions everywhere; the page said "2.23% / 2.96%"
+    from seqgsn.evaluation import format_report
+    from seqgsn.evaluation.html_report import _summary_rows, figures_from_metrics
+    m = _metrics()
+    m["calibration"].update(ece8=0.0223, ece3=0.0296)
+    assert dict(_summary_rows(m))["ECE8 / ECE3"] == "0.0223 / 0.0296"
+    assert "ECE8 0.0223  ECE3 0.0296" in format_report(m)                 # the same digits on stdout
+    figs = {name: fig for name, _, fig in figures_from_metrics(m)}
+    title = figs["Reliability"].axes[0].get_title(loc="left")
+    assert title.endswith("ECE 0.0223") and "%" not in title
+
+
+def test_setup_counts_the_empty_chains_apart(mpl):
+    from seqgsn.evaluation.html_report import _setup_rows
+    m = _metrics()
+    m.update(n_chains=509, n_chains8=509, n_chains_empty=2)
+    assert dict(_setup_rows(m))["Chains"] == "509 evaluated (509 with 8-state labels); 2 more have no evaluated residue"
+
+
+def test_segment_decoding_q3_is_labelled(mpl):
+    from seqgsn.evaluation.html_report import _summary_rows
+    m = _metrics()
+    assert "Q3 (per residue / chain mean)" in dict(_summary_rows(m))
+    m["decode"] = "segment"
+    assert "Q3, 8->3 map of the segment decoding (per residue / chain mean)" in dict(_summary_rows(m))
+
+
+def test_decoding_and_model_comparisons_are_tables_on_the_page(mpl):
+    # evaluate --help promises that the decoding and calibration_compare parts are drawn in report.html
+    from seqgsn.evaluation.html_report import render_html
+    m = _metrics()
+    assert 'id="decoding"' not in render_html(m, []) and 'id="models"' not in render_html(m, [])
+    m["decoding"] = {"method": "segment", "comparison": {
+        "argmax": {"q8": 0.5612, "q3": 0.7118, "sov3": 0.66, "violations_per_100": 3.1},
+        "segment": {"q8": 0.5650, "q3": 0.7001, "sov3": 0.665, "violations_per_100": 0.0}}}
+    m["calibration_compare"] = {"n_chains": 12, "seed": 0, "models": {
+        "a.pt": {"q8": 0.55, "q3": 0.70, "ece8": 0.0172, "ece3": 0.0043, "brier8": 0.6, "nll8": 1.2},
+        "b.pt": {"q8": 0.54, "q3": 0.69, "ece8": 0.0301, "ece3": 0.0100, "brier8": 0.62, "nll8": 1.3}}}
+    page = render_html(m, [])
+    dec = page[page.index('id="decoding"'):page.index('id="models"')]
+    assert "56.12%" in dec and "56.50%" in dec and "70.01%" in dec
+    models = page[page.index('id="models"'):]
+    assert "a.pt" in models and "b.pt" in models and "0.0301" in models and "12 chains" in models

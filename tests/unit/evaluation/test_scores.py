@@ -116,6 +116,10 @@ def test_only_ss3_refs_give_none_for_8_state(toy):
     assert m["q8"] is None and m["q8_chain_mean"] is None and m["n_residues8"] == 0
     assert m["calibration"]["ece8"] is None and m["calibration"]["brier8"] is None
     assert m["q3"] == pytest.approx(12 / 13)
+    # nothing to score in 8 states: null, not precision/recall 0.0 and a matrix of zeros
+    assert m["per_class"]["ss8"] is None and m["confusion8"] is None
+    assert m["per_class"]["ss3"]["E"]["recall"] == pytest.approx(4 / 5)
+    assert m["confusion3"] == [[5, 0, 0], [0, 4, 1], [0, 0, 3]]
     json.dumps(m, allow_nan=False)
 
 
@@ -182,6 +186,7 @@ def test_empty_input_is_valid_json():
     m = evaluate([], [])
     assert m["n_chains"] == 0 and m["q3"] is None and m["sov3"] is None
     assert m["calibration"]["ece3"] is None and m["segments"]["H"]["w1"] is None
+    assert m["per_class"] == {"ss8": None, "ss3": None} and m["confusion3"] is None
     json.dumps(m, allow_nan=False)
 
 
