@@ -127,6 +127,11 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
                        precision=precision)
     with ticker(f"evaluate: reading {data_path}", quiet=quiet):
         refs = read_corpus(p, format=fmt, **opts)
+    from ..io.corpus import detect_format
+    if "split" not in opts and (fmt or detect_format(p)) == "flip":
+        # splits.zip holds train, val and test together: scoring all of it is rarely what a benchmark means
+        click.echo(f"note: {data_path} read whole (split=all: train, val and test, {len(refs):,} chains); "
+                   f"a test set is {data_path}?split=test", err=True)
     refs = select_chains(refs, max_chains, seed)
     with_profiles = sum(r.profile is not None for r in refs)
     if with_profiles and not model.uses_profiles:

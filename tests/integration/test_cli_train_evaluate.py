@@ -114,3 +114,12 @@ def test_kill_9_then_resume_gives_identical_weights(tmp_path, shared_data):
     b = torch.load(run / "state.pt", weights_only=True)
     assert a["global_step"] == b["global_step"]
     assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+
+
+def test_evaluating_flips_whole_splits_zip_says_it_mixes_train_and_test(tmp_path, shared_data):
+    zip_ = shared_data / "flip_secondary_structure" / "splits.zip"
+    whole = _seqgsn("evaluate", "--data", zip_, "--max-chains", 2, "--threads", 1)
+    test = _seqgsn("evaluate", "--data", f"{zip_}?split=test", "--max-chains", 2, "--threads", 1)
+    assert whole.returncode == 0 and test.returncode == 0, whole.stderr + test.stderr
+    assert "read whole (split=all: train, val and test" in whole.stderr and "?split=test" in whole.stderr
+    assert "read whole" not in test.stderr
