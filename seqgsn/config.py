@@ -273,6 +273,15 @@ def _check_ranges(cfg: Config, source: str) -> None:
 def validate(cfg: Config, source: str = "<config>") -> None:
     m, t, c = cfg.model, cfg.train, cfg.chain
     _check_ranges(cfg, source)
+    hybrid = t.hybrid_lambda < 1 and m.x_corruption_p > 0 and t.x_term
+    # settings that would be silently ignored (the trainer's hybrid / masking conditions)
+    if cfg.data.unlabeled and not hybrid:
+        raise ConfigError("data.unlabeled trains only the hybrid x-term: it needs train.hybrid_lambda < 1, "
+                          "model.x_corruption_p > 0 and train.x_term: true", file=source)
+    if m.x_corruption_p > 0 and t.x_term and t.hybrid_lambda >= 1:
+        raise ConfigError(f"model.x_corruption_p {m.x_corruption_p} does nothing with train.hybrid_lambda 1: "
+                          "the x-term needs hybrid_lambda < 1 (input masking alone: train.x_term: false)",
+                          file=source)
     if len(m.backbone_dilations) != m.backbone_layers:
         raise ConfigError("model.backbone_dilations needs one entry per backbone layer", file=source)
     if not m.hidden:

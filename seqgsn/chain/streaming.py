@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Union
 
 from ..errors import ConfigError, SeqGSNError
-from ..io.atomic import atomic_write, check_writable
+from ..io.atomic import atomic_write, check_plain_name, check_writable
 from ..io.digest import file_sha256
 from ..io.formats import EXTENSIONS, StreamWriter, file_header, format_prediction, safe_filename
 from ..records import Prediction, Record
@@ -241,9 +241,6 @@ def is_dir_target(out: str) -> bool:
     return out.endswith(("/", os.sep)) or Path(out).is_dir()
 
 
-COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
-
-
 def check_run_paths(source, out, errors_file, clamp_file, *, writer: bool = True) -> None:
     """Refuse, before anything is read or written, outputs that would destroy an input or each other
     (``-o`` / ``--errors`` equal to the input, the clamp file or one another), a compressed output name
@@ -260,9 +257,8 @@ def check_run_paths(source, out, errors_file, clamp_file, *, writer: bool = True
         for other, path in inputs + outputs[:i]:
             if path is not None and str(path) != "-" and Path(path).resolve() == here:
                 raise ConfigError(f"the {what} {target} is also the {other}: it would be overwritten")
-    if not to_stdout and not is_dir_target(str(out)) and Path(out).suffix.lower() in COMPRESSED_SUFFIXES:
-        raise ConfigError(f"{out}: outputs are written as plain text; name it without "
-                          f"{Path(out).suffix} (and compress it afterwards if you like)")
+    if not to_stdout and not is_dir_target(str(out)):
+        check_plain_name(out)
     if not writer:
         return
     if not to_stdout:

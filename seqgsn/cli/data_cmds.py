@@ -21,14 +21,23 @@ _SPLIT = click.option("--split", default=None, type=click.Choice(["all", "train"
 
 
 def _read(src, fmt, split):
+    """SRC as every command takes it: a path as typed or under the data root, reader options after '?'
+    (``splits.zip?split=test``); ``--split`` is the same option."""
+    from ..data.training_set import parse_entry
     from ..io.corpus import detect_format, read_corpus
-    fmt = fmt or detect_format(src)
-    opts = {} if split is None else {"split": split}
-    return fmt, read_corpus(src, format=fmt, **opts)
+    path, opts = parse_entry(str(src))
+    if not path.exists():
+        raise SeqGSNError("no such file or folder (here or under the data root)", file=str(src).partition("?")[0])
+    if split is not None:
+        if opts.get("split", split) != split:
+            raise click.UsageError(f"--split {split} and {src} name different splits")
+        opts["split"] = split
+    fmt = fmt or detect_format(path)
+    return fmt, read_corpus(path, format=fmt, **opts)
 
 
 @data.command("import")
-@click.argument("src", type=click.Path(exists=True))
+@click.argument("src")
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False),
               help="Corpus file to write (seqgsn store format).")
 @_FORMAT
@@ -37,10 +46,11 @@ def _read(src, fmt, split):
 @handle_errors
 def import_cmd(src, out, fmt, split, quiet):
     """Read corpus SRC (file or folder) and save it as one seqgsn corpus file."""
-    from ..io.atomic import check_writable
+    from ..io.atomic import check_plain_name, check_writable
     from ..io.store import save_corpus
     from ..progress import ticker
-    check_writable(out, what="corpus file")     # before reading: a big corpus, then a missing folder
+    check_plain_name(out, what="corpus file")
+    check_writable(out, what="corpus file", inputs=[("input", src)])   # before reading a big corpus
     t0 = time.perf_counter()
     with ticker(f"import: reading {src}", quiet=quiet):
         fmt, recs = _read(src, fmt, split)
@@ -52,7 +62,7 @@ def import_cmd(src, out, fmt, split, quiet):
 
 
 @data.command("stats")
-@click.argument("src", nargs=-1, type=click.Path(exists=True))
+@click.argument("src", nargs=-1)
 @_FORMAT
 @_SPLIT
 @click.option("--dedupe", is_flag=True,
@@ -177,9 +187,10 @@ def _assembly_stats(config_path, cache_dir, as_json) -> None:
 def from_structures_cmd(src, out, chains, min_length, mkdssp):
     """Label every chain of the PDB/mmCIF file(s) in SRC with DSSP (mkdssp) and save a corpus."""
     from ..data.structures import chains_from_structures
-    from ..io.atomic import check_writable
+    from ..io.atomic import check_plain_name, check_writable
     from ..io.store import save_corpus
-    check_writable(out, what="corpus file")     # before running DSSP on every structure
+    check_plain_name(out, what="corpus file")
+    check_writable(out, what="corpus file", inputs=[("input", src)])   # before running DSSP on every structure
     want = None if chains is None else [c.strip() for c in chains.split(",") if c.strip()]
     recs, skipped = chains_from_structures(src, chains=want, min_length=min_length, mkdssp=mkdssp)
     for s in skipped:

@@ -66,9 +66,9 @@ def _write_json(path, obj) -> None:
 @click.argument("src")
 @click.option("--against", multiple=True, required=True, metavar="TEST [TEST ...]",
               help="Test corpora; training chains homologous to any of their chains are removed.")
-@click.option("--identity", type=float, default=0.25, show_default=True,
+@click.option("--identity", type=click.FloatRange(0, 1, min_open=True), default=0.25, show_default=True,
               help="Remove at alignment identity >= this (identical columns / alignment length).")
-@click.option("--coverage", type=float, default=0.5, show_default=True,
+@click.option("--coverage", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
               help="... when the alignment covers >= this fraction of EITHER chain.")
 @click.option("--evalue", type=float, default=10.0, show_default=True,
               help="Only alignments with e-value <= this count (permissive by default).")
@@ -100,13 +100,15 @@ def filter_cmd(src, against, identity, coverage, evalue, out, json_path, dedupe,
     from ..data.redundancy import filter_against
 
     from ..data.redundancy.mmseqs import describe_mmseqs, n_steps
-    from ..io.atomic import check_writable
+    from ..io.atomic import check_plain_name, check_writable
     from ..progress import ticker
 
     # both are written after the (long) homology search: refuse an unwritable path first
-    check_writable(out, what="corpus file")
+    inputs = [("input", src)] + [("test corpus", t) for t in against]
+    check_plain_name(out, what="corpus file")
+    check_writable(out, what="corpus file", inputs=inputs)
     if json_path:
-        check_writable(json_path, what="--json report")
+        check_writable(json_path, what="--json report", inputs=inputs + [("corpus file (-o)", out)])
     t0 = time.perf_counter()
     with ticker(f"filter: reading {src} and {len(against)} test corpora", quiet=quiet):
         records = _read(src, fmt)
@@ -146,11 +148,12 @@ def filter_cmd(src, against, identity, coverage, evalue, out, json_path, dedupe,
 @click.argument("src")
 @click.option("-o", "--out", "outdir", required=True, type=click.Path(file_okay=False),
               help="Folder for train.sgc, val.sgc and split.json.")
-@click.option("--val-fraction", type=float, default=0.05, show_default=True)
+@click.option("--val-fraction", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+              show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--identity", type=float, default=0.3, show_default=True,
+@click.option("--identity", type=click.FloatRange(0, 1, min_open=True), default=0.3, show_default=True,
               help="Cluster at alignment identity >= this ...")
-@click.option("--coverage", type=float, default=0.8, show_default=True,
+@click.option("--coverage", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
               help="... with the alignment covering >= this of BOTH chains.")
 @click.option("--format", "fmt", help="Format of SRC (default: detected).")
 @click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True)
@@ -165,7 +168,7 @@ def split_cmd(src, outdir, val_fraction, seed, identity, coverage, fmt, method, 
     from ..io.atomic import check_writable
     from ..progress import ticker
 
-    check_writable(outdir, directory=True, what="output folder")    # created below, after clustering
+    check_writable(outdir, directory=True, what="output folder", inputs=[("input", src)])   # created after clustering
     t0 = time.perf_counter()
     with ticker(f"split: reading {src}", quiet=quiet):
         records = _read(src, fmt)

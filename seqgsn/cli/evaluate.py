@@ -101,14 +101,16 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
 
     # outputs are written after the whole evaluation: refuse a path that cannot be written now, not
     # then (and name it, not the temporary file atomic_write would have failed on)
+    inputs = [("corpus", data_path), ("model", model_path)] + [("model", c) for c in compare_paths]
     if json_out:
-        check_writable(json_out, what="--json file")
+        check_writable(json_out, what="--json file", inputs=inputs)
     if residues_out:
-        check_writable(residues_out, what="--residues table")
+        check_writable(residues_out, what="--residues table", inputs=inputs + [("--json file", json_out)])
     if report_dir:                      # fail before the long part, not after it
         # write_report: a *.html path is the page itself, anything else a folder it creates
         page = Path(report_dir).suffix.lower() in (".html", ".htm")
-        check_writable(report_dir, directory=not page, what="--report page" if page else "--report folder")
+        check_writable(report_dir, directory=not page, what="--report page" if page else "--report folder",
+                       inputs=inputs)
         from ..evaluation.figures import require_matplotlib
         require_matplotlib()
 

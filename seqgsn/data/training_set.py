@@ -214,7 +214,7 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
     desc = {"corpora": [], "filter_against": list(cfg.filter_against),
             "filter_identity": cfg.filter_identity, "filter_coverage": cfg.filter_coverage,
             # a label recorded in model files (kept byte-identical across the layout move), not an import path
-            "filter_tool": "MMseqs2 (seqgsn.redundancy.filter_against)", "test_chains": len(tests)}
+            "filter_tool": "MMseqs2 (seqgsn.data.redundancy.filter_against)", "test_chains": len(tests)}
     against = [parse_entry(t)[0] for t in cfg.filter_against]
     filtered, keys = [], []
     for i, entry in enumerate(cfg.train):

@@ -17,7 +17,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator, Union
+from typing import IO, Iterable, Iterator, Tuple, Union
 
 from ..errors import ConfigError
 
@@ -94,12 +94,24 @@ def atomic_write(path: Union[str, os.PathLike], mode: str = "w", *,
         raise
 
 
-def check_writable(path: Union[str, os.PathLike], *, directory: bool = False, what: str = "output") -> None:
+def check_writable(path: Union[str, os.PathLike], *, directory: bool = False, what: str = "output",
+                   inputs: Iterable[Tuple[str, object]] = ()) -> None:
     """Refuse, before any work, an output path that cannot be written: a file whose directory does not
     exist, or a path through a regular file (``f.txt/x.tsv``). ``directory=True``: ``path`` is a folder to
     be created if missing (its parents too), so only a regular file on the way is an error.
-    Raises ConfigError naming the path and the part that is wrong."""
+    ``inputs`` ((what, path) pairs, None / '-' skipped): the command's inputs, which the output must not
+    destroy: a file output may not be an input or an existing file inside an input folder, a folder
+    output may not hold an input. Raises ConfigError naming the path and the part that is wrong."""
     path = Path(path)
+    for name, given in inputs:
+        if given is None or str(given).partition("?")[0] in ("", "-"):
+            continue
+        src = Path(str(given).partition("?")[0]).resolve()       # 'splits.zip?split=test': the file
+        out = path.resolve()
+        clash = (src == out or (not directory and src.is_dir() and out.exists() and src in out.parents)
+                 or (directory and out in src.parents))
+        if clash:
+            raise ConfigError(f"the {what} {path} would overwrite the {name} {given}")
     if directory and path.exists() and not path.is_dir():
         raise ConfigError(f"cannot write the {what} {path}/: {path} is a file, not a directory")
     parent = path if directory else (path.parent if str(path.parent) else Path("."))
@@ -110,3 +122,15 @@ def check_writable(path: Union[str, os.PathLike], *, directory: bool = False, wh
         raise ConfigError(f"cannot write the {what} {path}: {probe} is a file, not a directory")
     if not directory and not parent.is_dir():
         raise ConfigError(f"cannot write the {what} {path}: the directory {parent} does not exist")
+
+
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+
+
+def check_plain_name(path: Union[str, os.PathLike], what: str = "output") -> None:
+    """Outputs are written uncompressed: refuse a name that says otherwise (``out.tsv.gz``) rather than
+    write plain text under it."""
+    suffix = Path(path).suffix.lower()
+    if suffix in COMPRESSED_SUFFIXES:
+        raise ConfigError(f"{path}: the {what} is written as plain data, not {suffix}; name it without "
+                          f"{suffix} (and compress it afterwards if you like)")

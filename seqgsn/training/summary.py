@@ -8,9 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 
 def pct(x) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def finite_mean(xs) -> float:
+    """Mean of the finite values (a hybrid's unlabelled batches have no supervised cost: nan)."""
+    xs = np.asarray(xs, dtype=np.float64)
+    return float(xs[np.isfinite(xs)].mean()) if np.isfinite(xs).any() else float("nan")
 
 
 def frac(x) -> str:
@@ -34,6 +42,8 @@ def selection_score(row: dict) -> float:
 def epoch_line(row: dict, epochs: int) -> str:
     """``[epoch] 3/10 step 120: train loss 1.2345, val Q8 61.2% Q3 72.6% (689 chains...), 2.3 min, 31,000 res/s``."""
     msg = f"[epoch] {row['epoch']}/{epochs} step {row['global_step']}: train loss {row['train_loss']:.4f}"
+    if "train_unsup" in row:
+        msg += f" (labelled batches), x-term {row['train_unsup']:.4f}"
     if "val_q8" in row:
         msg += (f", val Q8 {pct(row['val_q8'])} Q3 {pct(row['val_q3'])} "
                 f"({row['val_residues8']:,} / {row['val_residues3']:,} residues)")

@@ -41,7 +41,7 @@ from ..model.losses import step_weights, walkback_label_cost, x_nll
 from ..distributed import Dist, write_digest
 from .stages import CRF_KEYS, load_walkback as _load_walkback, walkback_config as _walkback_config
 from ..progress import Progress, fmt_seconds
-from .summary import epoch_line, frac, pct, selection_metric, selection_score
+from .summary import epoch_line, finite_mean, frac, pct, selection_metric, selection_score
 
 
 def _step_seed(seed: int, step: int) -> int:
@@ -72,9 +72,8 @@ class Trainer:
         structured = {id(p) for p in self.model.structured_params()}
         self.trained = [p for p in self.model.parameters() if id(p) not in structured]
         self.opt = torch.optim.AdamW(self.trained, lr=train_cfg.lr, weight_decay=train_cfg.weight_decay)
-        self.epoch, self.step_in_epoch, self.global_step = 0, 0, 0
+        self.epoch, self.step_in_epoch, self.global_step, self.bad_epochs = 0, 0, 0, 0
         self.best, self.best_epoch, self.history, self.elapsed = float("-inf"), -1, [], 0.0
-        self.bad_epochs = 0
         n_batches = len(length_batches([min(len(e), cfg.data.max_train_len) for e in self.all_examples()],
                                        train_cfg.batch_residues))
         self.total_steps = max(1, self.dist.steps(n_batches) * train_cfg.epochs)
@@ -107,8 +106,7 @@ class Trainer:
         hybrid = train_cfg.hybrid_lambda < 1.0 and x_p > 0 and train_cfg.x_term
         walk_x = hybrid and train_cfg.x_walkback          # the chain masks x itself, step by step
         mask_x_once = x_p > 0 and (hybrid or not train_cfg.x_term) and not walk_x   # x_term off: masking alone
-        x_where = None
-        tok_in = tokens
+        x_where, tok_in = None, tokens
         if mask_x_once:
             x_where = (rand(B, L) < x_p) & mask
             tok_in = torch.where(x_where, torch.full_like(tokens, MASK), tokens)
@@ -135,7 +133,8 @@ class Trainer:
         # Each step is scored on the residues it decided (``walkback_label_cost``): the ones it hid, plus,
         # with train.relabel_p, the shown ones whose label it swapped.
         sup = walkback_label_cost(out.step_logits, out.step_masked, y8, y3, weight, ws, train_cfg.mask_weighting)
-        parts = {"sup": sup.item()}
+        # a batch of unlabelled chains (hybrid) has no supervised cost: nan, not a 0 that drags the mean down
+        parts = {"sup": sup.item() if bool(((y8 >= 0) | (y3 >= 0)).any()) else float("nan")}
         total = sup
         if hybrid:
             uns = torch.zeros((), device=dev)
@@ -328,7 +327,7 @@ class Trainer:
             rng = np.random.default_rng([train_cfg.seed, self.epoch])
             batches = list(iterate_batches(self.all_examples(), train_cfg.batch_residues,
                                            self.cfg.data.max_train_len, rng))
-            tick, res_count, run_loss = time.time(), 0, []
+            tick, res_count, run_loss, run_unsup = time.time(), 0, [], []
             n_steps = self.dist.steps(len(batches))       # one batch per rank per step (distributed.py)
             for si in range(self.step_in_epoch, n_steps):
                 bi = self.dist.batch_index(si)
@@ -339,12 +338,13 @@ class Trainer:
                 if batch is not None:
                     res_count += int(batch["mask"].sum())
                     run_loss.append(parts["sup"])
+                    run_unsup.append(parts.get("unsup", float("nan")))
                 bar.set_postfix(f"epoch {self.epoch + 1}/{train_cfg.epochs}, loss {parts['sup']:.3f}")
                 bar.update(1)
                 if train_cfg.log_every and self.global_step % train_cfg.log_every == 0:
                     rate = res_count / max(time.time() - tick, 1e-9)
                     self.log(f"[train] epoch {self.epoch + 1}/{train_cfg.epochs} step {si + 1}/{n_steps} "
-                             f"loss {np.mean(run_loss[-train_cfg.log_every:]):.4f} "
+                             f"loss {finite_mean(run_loss[-train_cfg.log_every:]):.4f} "
                              + " ".join(f"{k} {v:.4f}" for k, v in parts.items())
                              + f" lr {self.lr_at(self.global_step):.2e} {rate:,.0f} res/s, walkback ETA "
                              + fmt_seconds(bar.eta() or 0)
@@ -365,10 +365,15 @@ class Trainer:
             self.epoch += 1
             self.step_in_epoch = 0
             self.elapsed = time.time() - start
-            loss_sum, n_loss = self.dist.sum_floats([float(np.sum(run_loss)), float(len(run_loss))], self.device)
+            fin, fin_x = np.isfinite(run_loss), np.isfinite(run_unsup)
+            loss_sum, n_loss, x_sum, n_x = self.dist.sum_floats(
+                [float(np.sum(np.asarray(run_loss)[fin])), float(fin.sum()),
+                 float(np.sum(np.asarray(run_unsup)[fin_x])), float(fin_x.sum())], self.device)
             res_all = self.dist.sum_ints([res_count], self.device)[0]
             row = {"epoch": self.epoch, "global_step": self.global_step, "train_loss": loss_sum / max(n_loss, 1),
                    "minutes": round(self.elapsed / 60, 2), "train_res_per_s": res_all / max(time.time() - tick, 1e-9)}
+            if n_x:                       # hybrid: the x-term's epoch mean beside the supervised one
+                row["train_unsup"] = x_sum / n_x
             row.update(self.validate())
             self.history.append(row)
             if self.dist.is_main:

@@ -165,3 +165,32 @@ def test_unwritable_outputs_are_refused_before_any_reading(scratch, tmp_path):
         assert r.exit_code == 2 and f"cannot write the {named}" in r.stderr, (args, r.stderr)
         assert "no-such" not in r.stderr
     assert not out.parent.exists() and not (tmp_path / "k.sgc").exists()
+
+
+def test_outputs_that_would_destroy_an_input_are_refused(scratch, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(">a\nMKTAYIAKQR\nCCHHHHHHCC\n>b\nMKVLAAGGTT\nCCEEEECCTT\n")
+    before = corpus.read_bytes()
+    (tmp_path / "sp").mkdir()
+    inside = tmp_path / "sp" / "train.sgc"
+    assert run("import", corpus, "-o", inside).exit_code == 0
+    for args, named in (
+            (("import", corpus, "-o", corpus), "the corpus file"),
+            (("filter", corpus, "--against", scratch, "-o", corpus), "the corpus file"),
+            (("filter", scratch, "--against", corpus, "-o", tmp_path / "k.sgc", "--json", corpus), "--json report"),
+            (("split", inside, "-o", tmp_path / "sp"), "the output folder"),
+            (("import", corpus, "-o", tmp_path / "x.sgc.gz"), "written as plain data, not .gz")):
+        r = run(*args)
+        assert r.exit_code == 2 and named in r.stderr, (args, r.stderr)
+    assert corpus.read_bytes() == before and not (tmp_path / "k.sgc").exists()
+
+
+def test_stats_and_import_take_reader_options_and_data_root_names(tmp_path):
+    require_shared("flip_secondary_structure")
+    st = json.loads(run("stats", "flip_secondary_structure/splits.zip?split=test", "--json").stdout)
+    assert (st["chains"], st["evaluated_residues"]) == (364, 75402)
+    out = tmp_path / "t.sgc"
+    assert run("import", "flip_secondary_structure/splits.zip?split=test", "-o", out).exit_code == 0
+    assert json.loads(run("stats", out, "--json").stdout)["chains"] == 364
+    r = run("stats", "flip_secondary_structure/splits.zip?split=test", "--split", "val")
+    assert r.exit_code == 2 and "name different splits" in r.output + r.stderr

@@ -39,6 +39,19 @@ def test_yaml_overrides_only_named_keys(tmp_path):
     ("train:\n  first_step_share: 1.0\n", "train.first_step_share"),
     ("train:\n  span_p: 1.5\n", "train.span_p"),
     ("train:\n  span_length: 0.5\n", "train.span_length"),
+    # ranges and list entries, checked when read (these crashed or were used as given after the data stage)
+    ("train:\n  lr: -0.001\n", "train.lr must be > 0"),
+    ("train:\n  lr: 0\n", "train.lr must be > 0"),
+    ("model:\n  hidden: [a, b]\n", "'model.hidden' must be a list of ints"),
+    ("model:\n  hidden: [64, 0]\n", "model.hidden must be > 0 (each entry)"),
+    ("model:\n  embed_dim: -4\n", "model.embed_dim must be > 0"),
+    ("train:\n  threads: -1\n", "train.threads must be >= 0"),
+    ("data:\n  max_chains: -5\n", "data.max_chains must be >= 0"),
+    ("train:\n  epochs: 0\n", "train.epochs must be > 0"),
+    ("data:\n  val_fraction: 1.5\n", "data.val_fraction must be in [0,1)"),
+    # settings the trainer would silently ignore
+    ("data:\n  unlabeled: [u.fasta]\n", "data.unlabeled trains only the hybrid x-term"),
+    ("model:\n  x_corruption_p: 0.15\n", "does nothing with train.hybrid_lambda 1"),
 ])
 def test_invalid_configs_name_the_problem(tmp_path, text, needle):
     p = tmp_path / "bad.yaml"

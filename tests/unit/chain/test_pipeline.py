@@ -340,7 +340,7 @@ def test_refuses_outputs_that_clash_are_compressed_or_cannot_be_written_before_w
     (tmp_path / "file.txt").write_text("")
     cases = [({"out": str(clamp), "clamp_file": str(clamp)}, "output .* also the clamp file"),
              ({"out": str(tmp_path / "o"), "errors_file": str(tmp_path / "o")}, "errors file .* also the output"),
-             ({"out": str(tmp_path / "o.tsv.gz")}, r"plain text; name it without \.gz"),
+             ({"out": str(tmp_path / "o.tsv.gz")}, r"written as plain data, not \.gz"),
              ({"out": str(tmp_path / "no" / "o.tsv")}, "directory .*no does not exist"),
              ({"out": str(tmp_path / "file.txt" / "o.tsv")}, "file.txt is a file, not a directory"),
              ({"out": str(tmp_path / "file.txt") + "/"}, "file.txt is a file, not a directory"),
