@@ -144,3 +144,13 @@ def q3(records, pred: dict):
         right += int(((truth == guess) & evaluated).sum())
         total += int(evaluated.sum())
     return round(right / total, 4) if total else None
+
+
+if __name__ == "__main__":
+    # Imported by bench.py, not run: say so instead of exiting silently (--help included).
+    _what = ("bench_tools.py is a helper module of scripts/bench.py (machine facts, timed child processes, the "
+             "peer tool, output parsing, Q3) with no command line of its own: run `python scripts/bench.py --help`")
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(_what)
+        sys.exit(0)
+    sys.exit(_what)

@@ -19,13 +19,16 @@ Only evaluated residues count (``eval_mask``). The bootstrap is ``scripts/paired
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 
 import numpy as np
+import yaml
 
 import seqgsn
 from seqgsn.alphabet import SS8, ss8_to_ss3
+from seqgsn.config import config_from_dict, config_to_dict
+from seqgsn.data.training_set import parse_entry
+from seqgsn.errors import SeqGSNError
 from seqgsn.io.corpus import read_corpus
 from seqgsn.evaluation import evaluate, majority_vote, segments, wasserstein1
 from seqgsn.records import Prediction
@@ -209,15 +212,53 @@ def main(argv=None) -> None:
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: independent,samples,clamps")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
-    refs = [r for r in read_corpus(args.data) if r.ss8 is not None and r.eval_mask().any()]
+    if skip - set(PARTS):                    # a misspelt part would silently run (and cost its minutes)
+        ap.error(f"--skip: unknown part(s) {', '.join(sorted(skip - set(PARTS)))} (valid: {', '.join(PARTS)})")
+    try:
+        overrides = chain_overrides(args.chain)
+    except ValueError as e:
+        ap.error(str(e))
+    try:
+        run(args, skip, overrides, ap)
+    except SeqGSNError as e:                 # a missing file, an unknown --chain key, a setting the model
+        ap.exit(2, f"{ap.prog}: error: {e}\n")   # cannot run: one line, not a traceback
+
+
+PARTS = ("independent", "samples", "clamps")
+
+
+def chain_overrides(text: str) -> dict:
+    """'reveal=8,groups=2,noise=false' -> {key: value}, values read as YAML scalars (as in a config file)."""
+    out = {}
+    for item in filter(None, text.split(",")):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise ValueError(f"--chain: expected KEY=VALUE pairs, got {item!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def with_chain(predictor, overrides: dict, source: str = "--chain") -> None:
+    """Apply chain overrides through the config reader, so an unknown key or a bad value is a ConfigError
+    naming the known keys, as in a config file."""
+    d = config_to_dict(predictor.cfg)
+    d["chain"].update(overrides)
+    predictor.cfg = config_from_dict(d, source)
+
+
+def run(args, skip: set, overrides: dict, ap) -> None:
+    path, opts = parse_entry(args.data)          # 'splits.zip?split=test' as in data.train
+    refs = [r for r in read_corpus(str(path), **opts) if r.ss8 is not None and r.eval_mask().any()]
+    if not refs:                                 # every part below scores 8-state labels (FLIP has 3-state only)
+        ap.exit(2, f"{ap.prog}: error: needs chains with 8-state labels; {args.data} has none\n")
     if args.max_chains:
         refs = refs[: args.max_chains]
     records = [r.as_record() for r in refs]
     predictor = seqgsn.load_model(args.model, precision=args.precision)
-    if args.chain:
-        kv = dict(x.split("=") for x in args.chain.split(","))
-        ch = dataclasses.replace(predictor.chain, **{k: type(getattr(predictor.chain, k))(v) for k, v in kv.items()})
-        predictor.cfg = dataclasses.replace(predictor.cfg, chain=ch)
+    if overrides:
+        with_chain(predictor, overrides)
+    if "samples" not in skip:
+        predictor.resolve_draws(args.sample_draws)   # fail now, not after the other parts' minutes
     ch = predictor.chain
     print(f"{len(refs)} chains; chain: steps {ch.steps}, burn-in {ch.burn_in}, reveal {ch.reveal}, groups {ch.groups}, "
           f"precision {ch.precision}", flush=True)

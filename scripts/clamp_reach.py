@@ -23,6 +23,8 @@ from collections import Counter, defaultdict
 import numpy as np
 
 import seqgsn
+from seqgsn.data.training_set import parse_entry
+from seqgsn.errors import SeqGSNError
 from seqgsn.io.corpus import read_corpus
 
 from chain_study import BANDS, band_of, clamps_for, nearest_clamp   # scripts/ is on sys.path as a script
@@ -64,12 +66,22 @@ def reach_rows(refs, base, clamped, clamps) -> dict:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=None, help="model file (default: the bundled model)")
-    ap.add_argument("--data", required=True)
+    ap.add_argument("--data", required=True, help="labelled corpus with 8-state labels (PATH?split=... too)")
     ap.add_argument("--kind", default="segments", choices=["segments", "random"])
     ap.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"])
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    refs = [r for r in read_corpus(args.data) if r.ss8 is not None and r.eval_mask().any()]
+    try:
+        run(args, ap)
+    except SeqGSNError as e:                 # a missing file, a bad corpus: one line, not a traceback
+        ap.exit(2, f"{ap.prog}: error: {e}\n")
+
+
+def run(args, ap) -> None:
+    path, opts = parse_entry(args.data)
+    refs = [r for r in read_corpus(str(path), **opts) if r.ss8 is not None and r.eval_mask().any()]
+    if not refs:                             # clamps and scores are 8-state labels (FLIP has 3-state only)
+        ap.exit(2, f"{ap.prog}: error: needs chains with 8-state labels; {args.data} has none\n")
     recs = [r.as_record() for r in refs]
     predictor = seqgsn.load_model(args.model, precision=args.precision)
     clamps = clamps_for(refs, args.kind, np.random.default_rng(args.seed))

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 import seqgsn
 from seqgsn.alphabet import SS8, encode_sequence, encode_ss8, ss8_to_ss3
 from seqgsn.data.training_set import parse_entry
+from seqgsn.errors import SeqGSNError
 from seqgsn.io.corpus import read_corpus
 from seqgsn.model.gsn import N_LABELS
 from seqgsn.model.noise import Noise
@@ -95,9 +96,18 @@ def main(argv=None) -> None:
     ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
-    model = seqgsn.load_model(a.model).model.eval()
+    try:
+        run(a, ap)
+    except SeqGSNError as e:                 # a missing file, a bad corpus: one line, not a traceback
+        ap.exit(2, f"{ap.prog}: error: {e}\n")
+
+
+def run(a, ap) -> None:
     path, opts = parse_entry(a.data)
     refs = [r for r in read_corpus(str(path), **opts) if r.ss8 is not None][: a.max_chains]
+    if not refs:                             # the probe shows and scores 8-state labels (FLIP has 3-state only)
+        ap.exit(2, f"{ap.prog}: error: needs chains with 8-state labels; {a.data} has none\n")
+    model = seqgsn.load_model(a.model).model.eval()
     print(f"{len(refs)} chains, {a.repeats} copies each; one noise-free step given the true labels of the shown "
           f"residues; scored on the hidden evaluated residues")
     for frac in [float(f) for f in a.hidden.split(",")]:
@@ -114,9 +124,12 @@ def main(argv=None) -> None:
     for r in refs:
         if not set(r.ss8) <= set(SS8) or len(r.seq) > 2000:   # all labelled; L copies of L residues
             continue
-        a, b = isolated_rates(model, torch.as_tensor(encode_sequence(r.seq)).long(), r.ss8)
-        coil.append(a)
-        helix.append(b)
+        c_rates, h_rates = isolated_rates(model, torch.as_tensor(encode_sequence(r.seq)).long(), r.ss8)
+        coil.append(c_rates)
+        helix.append(h_rates)
+    if not coil:                             # every chain has an unlabelled residue or is too long
+        print("  grammar: no fully labelled chain of <= 2000 residues to hide residues in", flush=True)
+        return
     coil, helix = np.concatenate(coil), np.concatenate(helix)
     print(f"  grammar, each residue hidden alone: P(helix | coil on both sides) {coil.mean():.4f} ({coil.size:,} "
           f"residues), P(not helix | helix on both sides) {helix.mean():.4f} ({helix.size:,})", flush=True)

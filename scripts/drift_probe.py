@@ -23,6 +23,7 @@ import torch
 import seqgsn
 from seqgsn.alphabet import SS8, encode_sequence, encode_ss8, ss8_to_ss3
 from seqgsn.data.training_set import parse_entry
+from seqgsn.errors import SeqGSNError
 from seqgsn.evaluation import segments
 from seqgsn.io.corpus import read_corpus
 from seqgsn.model.gsn import ChainSettings
@@ -58,10 +59,19 @@ def main(argv=None) -> None:
     ap.add_argument("--samples", type=int, default=10)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
-    predictor = seqgsn.load_model(a.model)
-    model = predictor.model.eval()
+    try:
+        run(a, ap)
+    except SeqGSNError as e:                 # a missing file, a bad corpus: one line, not a traceback
+        ap.exit(2, f"{ap.prog}: error: {e}\n")
+
+
+def run(a, ap) -> None:
     path, opts = parse_entry(a.data)
     refs = [r for r in read_corpus(str(path), **opts) if r.ss8 is not None][: a.max_chains]
+    if not refs:                             # truth lengths come from 8-state labels (FLIP has 3-state only)
+        ap.exit(2, f"{ap.prog}: error: needs chains with 8-state labels; {a.data} has none\n")
+    predictor = seqgsn.load_model(a.model)
+    model = predictor.model.eval()
     preds = predictor.predict([r.as_record() for r in refs], seed=a.seed)
     truth, argmax, inputs = [], [], []
     for ref, p in zip(refs, preds):
@@ -80,6 +90,7 @@ def main(argv=None) -> None:
                     lens[name] += helix_runs(s, keep)
         print(f"  after {sweeps:3d} sweeps: " + ", ".join(f"{k} {np.mean(v):.2f}" for k, v in lens.items())
               + f"  ({time.time() - t0:.0f} s)", flush=True)
+
 
 if __name__ == "__main__":
     main()

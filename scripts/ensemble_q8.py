@@ -5,7 +5,8 @@
         seqgsn/models/default.pt runs/ablation/model.pt ...
 
 Each model predicts with its own default chain settings; the ensemble is the mean of their prob8 and its
-argmax (3-state from the summed probabilities, as for one model). A study tool: it tells whether the gap to
+argmax (3-state from the summed probabilities, as for one model). A set with 3-state labels only (NEW364)
+gets Q3 (Q8 n/a). A study tool: it tells whether the gap to
 an accuracy target is variance (which averaging removes) or missing information (which it does not).
 Prints; asserts nothing.
 """
@@ -18,6 +19,8 @@ import numpy as np
 
 import seqgsn
 from seqgsn.alphabet import decode_ss8
+from seqgsn.data.training_set import parse_entry
+from seqgsn.errors import SeqGSNError
 from seqgsn.evaluation import evaluate
 from seqgsn.io.corpus import read_corpus
 
@@ -32,22 +35,37 @@ def average(per_model: list) -> list:
     return out
 
 
+def pct(x) -> str:
+    """A fraction as percent; None (no 8-state truth: a 3-state-only set) as n/a."""
+    return "n/a" if x is None else f"{100 * x:.2f}"
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("models", nargs="+", help="model files (two or more)")
-    ap.add_argument("--data", required=True, help="labelled corpus (any format seqgsn reads)")
+    ap.add_argument("--data", required=True, help="labelled corpus (any format seqgsn reads; PATH?split=test)")
     a = ap.parse_args(argv)
-    refs = [r for r in read_corpus(a.data) if r.ss8 is not None]
+    if len(a.models) < 2:                   # one model has no ensemble to compare it with
+        ap.error(f"needs two or more model files, got {len(a.models)}")
+    try:
+        run(a)
+    except SeqGSNError as e:                # a missing file, a bad corpus: one line, not a traceback
+        ap.exit(2, f"{ap.prog}: error: {e}\n")
+
+
+def run(a) -> None:
+    path, opts = parse_entry(a.data)        # 'splits.zip?split=test' as in data.train
+    refs = [r for r in read_corpus(str(path), **opts) if (r.ss8 or r.ss3) is not None]
     per_model = []
     for path in a.models:
         preds = seqgsn.load_model(path).predict([r.as_record() for r in refs])
         m = evaluate(refs, preds, calibration=False, segments=False)
-        print(f"{path}: Q8 {100 * m['q8']:.2f}  Q3 {100 * m['q3']:.2f}")
+        print(f"{path}: Q8 {pct(m['q8'])}  Q3 {pct(m['q3'])}")
         per_model.append(preds)
     for k in range(2, len(per_model) + 1):
         m = evaluate(refs, average(per_model[:k]), calibration=False, segments=False)
-        print(f"mean of the first {k}: Q8 {100 * m['q8']:.2f}  Q3 {100 * m['q3']:.2f}  "
-              f"({m['n_residues8']:,} evaluated residues)")
+        print(f"mean of the first {k}: Q8 {pct(m['q8'])}  Q3 {pct(m['q3'])}  "
+              f"({m['n_residues8']:,} evaluated 8-state / {m['n_residues']:,} 3-state residues)")
 
 
 if __name__ == "__main__":

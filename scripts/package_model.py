@@ -9,6 +9,9 @@ Copies <run>/model.pt to seqgsn/models/default.pt with the CB513 numbers added t
 ``metrics`` (so `seqgsn.load_model().metrics` carries them), and writes
 seqgsn/models/default.json (config, training data, metrics) and seqgsn/models/MODEL_CARD.md.
 Numbers are read from the evaluation JSON files written by `seqgsn evaluate --json`; nothing is typed in.
+A --cb513 / --ablation-cb513 JSON must have scored all of CB513: its ``data`` names a CB513 file and it was
+not limited by ``--max-chains``; anything else is refused unless --allow-cb513-subset is given, and then the
+card calls it a subset. The card's CB513 line always gives the chain and residue counts.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import argparse
 import json
 from pathlib import Path
 
+from seqgsn.errors import SeqGSNError
 from seqgsn.model.checkpoint import read_dict, save_dict, upgrade
 from seqgsn.training.summary import frac, selection_score
 
@@ -36,18 +40,65 @@ def _history(run: Path) -> list:
     return [json.loads(x) for x in p.read_text().splitlines()] if p.exists() else []
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--run", required=True, type=Path)
-    ap.add_argument("--cb513", required=True, type=Path)
+def cb513_problem(m: dict):
+    """Why an evaluate JSON is not a score on all of CB513 (None when it is)."""
+    data = m.get("data")
+    if data is None:
+        return "does not say which data it scored (no 'data' key)"
+    if "cb513" not in Path(str(data).partition("?")[0]).name.lower():
+        return f"scored {data}, not a CB513 file"
+    if m.get("max_chains"):
+        return f"scored only the first {m['max_chains']} chains (--max-chains)"
+    return None
+
+
+def _read_json(ap, flag: str, path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:        # missing file, not JSON: one line, not a traceback
+        ap.error(f"{flag} {path}: {getattr(e, 'strerror', None) or e}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", required=True, type=Path, help="the trained run folder (its model.pt, metrics.jsonl)")
+    ap.add_argument("--cb513", required=True, type=Path, help="evaluate JSON of the run on all of CB513")
     ap.add_argument("--ablation-run", type=Path)
-    ap.add_argument("--ablation-cb513", type=Path)
+    ap.add_argument("--ablation-cb513", type=Path, help="evaluate JSON of the ablation on all of CB513")
     ap.add_argument("--new364", type=Path, help="evaluate JSON of the run on FLIP's test split (3-state)")
     ap.add_argument("--ablation-new364", type=Path)
     ap.add_argument("--steps", type=int, help="chain steps stored in the packaged model (default: the run's)")
     ap.add_argument("--burn-in", type=int, help="chain burn-in stored in the packaged model (default: the run's)")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "seqgsn" / "models")
-    a = ap.parse_args()
+    ap.add_argument("--allow-cb513-subset", action="store_true",
+                    help="accept CB513 JSONs that scored other data or a subset (the card then says so)")
+    a = ap.parse_args(argv)
+    try:
+        package(a, ap)
+    except SeqGSNError as e:                  # a missing or foreign model file: one line, not a traceback
+        ap.exit(2, f"{ap.prog}: error: {e}\n")
+
+
+def _cb513_summary(m: dict) -> dict:
+    """_summary, plus ``not_all_cb513`` (why) when the JSON did not score all of CB513 (--allow-cb513-subset)."""
+    out = _summary(m)
+    why = cb513_problem(m)
+    if why:
+        out["not_all_cb513"] = why
+    return out
+
+
+def package(a, ap) -> None:
+    cb513 = {}
+    for flag, path in (("--cb513", a.cb513), ("--ablation-cb513", a.ablation_cb513)):
+        if path is None:
+            continue
+        m = cb513[flag] = _read_json(ap, flag, path)
+        why = cb513_problem(m)
+        # The card labels these numbers "CB513": a JSON of 8 toy chains must not pass as the benchmark.
+        if why and not a.allow_cb513_subset:
+            ap.error(f"{flag} {path} {why} ({m.get('n_chains')} chains); evaluate on all of CB513, "
+                     "or pass --allow-cb513-subset")
 
     d = upgrade(read_dict(a.run / "model.pt"))
     # Prediction-time chain settings are not learned: they may be set here, but the CB513 numbers
@@ -57,7 +108,7 @@ def main():
         chain["steps"] = a.steps
     if a.burn_in is not None:
         chain["burn_in"] = a.burn_in
-    cb = _summary(json.loads(a.cb513.read_text()))
+    cb = _cb513_summary(cb513["--cb513"])
     ran = cb.get("chain") or {}
     if (ran.get("steps"), ran.get("burn_in")) != (chain["steps"], chain["burn_in"]):
         raise SystemExit(f"{a.cb513} was measured with chain {ran}, the package ships steps={chain['steps']} "
@@ -69,11 +120,11 @@ def main():
     for stage in ("calibration", "pairwise"):          # the post-walkback stages' own records
         if (d.get("metrics") or {}).get(stage):
             metrics[stage] = d["metrics"][stage]
-    for key, path in (("new364", a.new364), ("ablation_new364", a.ablation_new364)):
+    for key, flag, path in (("new364", "--new364", a.new364), ("ablation_new364", "--ablation-new364", a.ablation_new364)):
         if path:
-            metrics[key] = _summary(json.loads(path.read_text()))
+            metrics[key] = _summary(_read_json(ap, flag, path))
     if a.ablation_cb513:
-        metrics["ablation_cb513"] = _summary(json.loads(a.ablation_cb513.read_text()))
+        metrics["ablation_cb513"] = _cb513_summary(cb513["--ablation-cb513"])
         ah = _history(a.ablation_run) if a.ablation_run else []
         metrics["ablation_train_minutes"] = ah[-1]["minutes"] if ah else None
     d["metrics"] = metrics
@@ -146,7 +197,11 @@ def render_card(card: dict) -> str:
         f"- after dedupe and a cluster split (30% identity clusters): train {td.get('train_chains')} chains / "
         f"{td.get('train_residues')} residues, validation {td.get('val_chains')} chains", "",
         "## Metrics",
-        "CB513 (ProtTrans/NetSurfP CSV; residues with disorder == 1 and cb513_mask == 1), single-sequence input:", "",
+        f"CB513 (ProtTrans/NetSurfP CSV; residues with disorder == 1 and cb513_mask == 1; {cb.get('n_chains')} chains / "
+        f"{cb.get('n_residues')} residues), single-sequence input:", "",
+        *[f"**Not all of CB513**: the {who} row {x['not_all_cb513']}." for who, x in (("GSN", cb), ("ablation", ab))
+          if x.get("not_all_cb513")],
+        *([""] if cb.get("not_all_cb513") or ab.get("not_all_cb513") else []),
         "| model | Q8 | Q3 | SOV3 | ECE8 | Brier8 | train minutes |", "|---|---|---|---|---|---|---|",
         f"| GSN (this file; chain {cb.get('chain')}) | {_pct(cb.get('q8'))} | {_pct(cb.get('q3'))} | "
         f"{_pct(cb.get('sov3'))} | {cb.get('ece8', float('nan')):.4f} | {cb.get('brier8', float('nan')):.4f} | "

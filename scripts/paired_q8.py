@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import seqgsn
+from seqgsn.errors import SeqGSNError
 from seqgsn.evaluation import evaluate
 from seqgsn.data.training_set import parse_entry
 from seqgsn.io.corpus import read_corpus
@@ -82,6 +83,13 @@ def main(argv=None) -> None:
     ap.add_argument("--draws", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
+    try:
+        run(a)
+    except SeqGSNError as e:                        # a missing file, a bad corpus: one line, not a traceback
+        ap.exit(2, f"{ap.prog}: error: {e}\n")
+
+
+def run(a) -> None:
     path, opts = parse_entry(a.data)                # 'splits.zip?split=test' as in data.train
     refs = [r for r in read_corpus(str(path), **opts) if (r.ss8 or r.ss3) is not None]
     A = per_chain_counts(a.a, refs)

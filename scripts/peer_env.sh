@@ -10,6 +10,15 @@
 # Idempotent: a complete venv with the pinned versions is left as it is; a partial one is repaired.
 set -euo pipefail
 
+case "${1:-}" in
+  -h|--help)     # not a venv directory: without this, `python3 -m venv --help` would run
+    sed -n '2,10s/^# \{0,1\}//p' "$0"
+    exit 0 ;;
+  -*)
+    echo "peer_env.sh: unknown option $1 (usage: scripts/peer_env.sh [DIR])" >&2
+    exit 2 ;;
+esac
+
 DIR="${1:-${SEQGSN_PEER_VENV:-/work/peer_venv}}"
 PY="${PYTHON:-python3}"
 TORCH_VERSION="2.13.0"

@@ -104,7 +104,7 @@ def test_filter_errors_are_clean(tmp_path, corpora):
     res = run(["data", "filter", train, "--against", tmp_path / "missing.fa", "-o", out])
     assert res.exit_code == 2 and "missing.fa" in res.output and "Traceback" not in res.output
     res = run(["data", "filter", train, "--against", ta, "-o", out, "--identity", "25"])
-    assert res.exit_code == 2 and "identity must be in [0, 1]" in res.output
+    assert res.exit_code == 2 and "'--identity': 25.0 is not in the range 0<x<=1" in res.output
     res = run(["data", "filter", train, "-o", out])
     assert res.exit_code == 2 and "--against" in res.output
     assert not out.exists()

@@ -54,3 +54,46 @@ def test_reach_rows_separate_the_chain_gain_from_what_the_nearest_clamp_could_ad
     assert d23["table"] == 1.0 and d23["left"] == 1.0
     assert d47["table"] == 1.0 and d47["left"] == 0.5        # the chain already got one of the two
     assert d23["comp"] == 1.0                               # one composition (all E): the same cell
+
+
+TOY = str(REPO / "data" / "examples" / "toy_test.txt")
+
+
+def _fails(argv, capsys) -> str:
+    """main(argv) must stop with exit code 2 and a message (no traceback) -> the message's last line."""
+    import pytest
+    with pytest.raises(SystemExit) as e:
+        study.main(["--data", TOY, *argv])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+def test_unknown_or_malformed_chain_settings_are_errors_naming_the_known_keys(tiny_model_file, capsys):
+    msg = _fails(["--model", str(tiny_model_file), "--chain", "bogus=3"], capsys)
+    assert "unknown key 'chain.bogus'" in msg and "reveal" in msg and "steps" in msg
+    assert "must be a number" in _fails(["--model", str(tiny_model_file), "--chain", "steps=abc"], capsys)
+    assert "expected KEY=VALUE" in _fails(["--chain", "steps"], capsys)
+
+
+def test_chain_settings_are_read_as_in_a_config_file(tiny_model_file):
+    import seqgsn
+    pred = seqgsn.load_model(tiny_model_file)
+    study.with_chain(pred, study.chain_overrides("steps=4,noise=false,temperature=1.5"))
+    assert (pred.chain.steps, pred.chain.noise, pred.chain.temperature) == (4, False, 1.5)
+
+
+def test_unknown_skip_parts_are_rejected_listing_the_valid_ones(capsys):
+    msg = _fails(["--skip", "clamps,bogus"], capsys)
+    assert "unknown part(s) bogus" in msg and "independent, samples, clamps" in msg
+
+
+def test_a_setting_the_model_cannot_run_is_one_line_before_any_work(tiny_model_file, capsys):
+    """draws 'observed' needs a provenance model: the ConfigError is a message, before the other parts run."""
+    import pytest
+    with pytest.raises(SystemExit) as e:
+        study.main(["--data", TOY, "--model", str(tiny_model_file), "--sample-draws", "observed"])
+    cap = capsys.readouterr()
+    assert e.value.code == 2 and cap.out == ""
+    assert ": error: " in cap.err and "label_provenance" in cap.err
+    assert len(cap.err.splitlines()) == 1

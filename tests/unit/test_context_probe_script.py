@@ -72,3 +72,12 @@ def test_a_provenance_model_reads_the_shown_true_labels_as_observed(tiny_cfg):
         as_draws, _ = model.transition(y, [None] * len(model.cfg.hidden), *ctx, False,
                                        probe.Noise(torch.Generator()), observed=torch.zeros(1, 1, 12))
     assert (seen - as_draws.softmax(1).transpose(1, 2)).abs().max() > 1e-3
+
+
+def test_grammar_line_without_a_usable_chain_says_so(tmp_path, tiny_model_file, capsys):
+    """Chains above 2,000 residues are left out of the grammar part: with none left it says so, not a crash."""
+    data = tmp_path / "long.txt"
+    data.write_text(">long\n" + "MKVLA" * 401 + "\n" + "CHHHC" * 401 + "\n")
+    probe.main(["--data", str(data), "--model", str(tiny_model_file), "--hidden", "1", "--repeats", "1"])
+    out = capsys.readouterr().out.splitlines()
+    assert "hidden 1.00: Q8" in out[1] and "grammar: no fully labelled chain" in out[2]

@@ -35,3 +35,19 @@ def test_average_of_one_model_with_itself_changes_nothing(tiny_model_file):
     preds = seqgsn.load_model(tiny_model_file).predict(recs)
     for p, e in zip(preds, _script().average([preds, preds])):
         assert np.array_equal(p.prob8, e.prob8) and p.ss8 == e.ss8
+
+
+def test_one_model_is_a_usage_error(tiny_model_file, capsys):
+    import pytest
+    with pytest.raises(SystemExit) as e:
+        _script().main(["--data", str(REPO / "data" / "examples" / "toy_test.txt"), str(tiny_model_file)])
+    assert e.value.code == 2 and "needs two or more model files, got 1" in capsys.readouterr().err
+
+
+def test_a_missing_data_file_is_one_line(tiny_model_file, capsys):
+    import pytest
+    with pytest.raises(SystemExit) as e:
+        _script().main(["--data", "/nonexistent.csv", str(tiny_model_file), str(tiny_model_file)])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.endswith(": error: /nonexistent.csv: no such file or folder\n")
+    assert len(err.splitlines()) == 1

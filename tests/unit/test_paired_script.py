@@ -79,3 +79,11 @@ def test_class_contributions_add_up_and_name_where_residues_went(tmp_path):
     (tmp_path / "b.json").write_text(json.dumps({"confusion8": cb.tolist(), "labels8": labels}))
     with __import__("pytest").raises(SystemExit, match="same residues"):
         paired.class_contributions(tmp_path / "a.json", tmp_path / "b.json")
+
+
+def test_a_missing_data_file_is_one_line_not_a_traceback(tiny_model_file, capsys):
+    with __import__("pytest").raises(SystemExit) as e:
+        paired.main(["--a", str(tiny_model_file), "--b", str(tiny_model_file), "--data", "/nonexistent.csv"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(": error: /nonexistent.csv: no such file or folder\n") and len(err.splitlines()) == 1
