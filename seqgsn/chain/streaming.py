@@ -143,17 +143,6 @@ class FileOutput(Output):
     def finish(self):
         self.pf.finish()
 
-    def publish(self) -> None:
-        """A run that stopped (``--on-error fail``, Ctrl-C, a crash) still leaves ``PATH`` listing the
-        problems found so far, if any; the partial file stays for ``--resume``, which rewrites ``PATH``."""
-        if self.pf.fh is None or self.pf.fh.closed:
-            return
-        self.pf.fh.flush()
-        if self.pf.fh.tell() == 0:
-            return
-        with open(self.pf.partial, "rb") as src, atomic_write(self.pf.path, "wb") as dst:
-            shutil.copyfileobj(src, dst)
-
     def close(self):
         self.pf.close()
 
