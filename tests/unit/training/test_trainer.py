@@ -231,7 +231,7 @@ def test_mask_weighting_chain_averages_within_each_chain_first(tmp_path, monkeyp
         loss, _ = tr.loss(batch, torch.Generator().manual_seed(3))
         per = [label_nll_per_chain(lg, batch["y8"], batch["y3"], batch["mask"].float() * hid)
                for lg, hid in zip(seen["out"].step_logits, seen["out"].step_masked)]
-        got[how] = (float(loss), per)
+        got[how] = (loss.item(), [(s.detach(), n) for s, n in per])
     pooled = sum(float(s.sum() / n.sum()) for s, n in got["residue"][1]) / 2
     per_chain = sum(float((s[n > 0] / n[n > 0]).mean()) for s, n in got["chain"][1]) / 2
     assert abs(got["residue"][0] - pooled) < 1e-5 and abs(got["chain"][0] - per_chain) < 1e-5
