@@ -19,6 +19,7 @@ import torch
 
 import seqgsn
 from seqgsn.data.training_set import parse_entry
+from seqgsn.errors import SeqGSNError
 from seqgsn.io.corpus import read_corpus
 from seqgsn.model.gsn import SeqGSN
 from seqgsn.model.noise import Noise
@@ -43,6 +44,13 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=None, help="chain steps (default: the model's)")
     a = ap.parse_args(argv)
+    try:
+        run(a)
+    except SeqGSNError as e:                # a missing file, a bad corpus: one line, not a traceback
+        ap.exit(2, f"{ap.prog}: error: {e}\n")
+
+
+def run(a) -> None:
     torch.set_num_threads(a.threads)
     path, opts = parse_entry(a.data)
     recs = [r.as_record() for r in read_corpus(str(path), **opts)]

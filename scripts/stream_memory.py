@@ -71,6 +71,12 @@ def main(argv=None) -> int:
         if a.threads:
             cmd += ["--threads", str(a.threads)]
         r = run_timed(cmd, None, tmp / f"syn_{mb:g}MB")          # .stdout / .stderr logs beside it
+        if r["rc"] != 0:     # a failed run's time and memory measure nothing: say why and stop
+            err = Path(f"{tmp / f'syn_{mb:g}MB'}.stderr")
+            last = err.read_text().strip().splitlines()[-1:] if err.exists() else []
+            fa.unlink()
+            sys.exit(f"stream_memory: seqgsn predict failed (exit {r['rc']}) on the {mb:g} MB file: "
+                     f"{last[0] if last else 'see ' + str(err)}")
         r.update(info, size_mb=mb, res_per_s=round(info["residues"] / max(r["wall_s"], 1e-9)))
         rows.append(r)
         print(f"{mb:>8g} MB  {info['records']:>9,} records  {info['residues']:>12,} residues  "
