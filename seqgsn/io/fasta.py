@@ -157,7 +157,8 @@ class FastaReader:
             st: RecordState = scanner.done.popleft()
             self.n_items += 1
             if st.error is None and st.star is not None:
-                st.notes.append(("note", "terminal_stop", "terminal '*' removed", st.star[0], st.star[2]))
+                what = "terminal '*' removed" if st.stars == 1 else f"{st.stars} terminal '*' removed"
+                st.notes.append(("note", "terminal_stop", what, st.star[0], st.star[2]))
             if st.error is None and not seq:
                 st.error = reject("empty_sequence", "header with no sequence", file=src.name, record=st.id,
                                    line=st.line)

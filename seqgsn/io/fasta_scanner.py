@@ -149,7 +149,7 @@ class FastaSource:
 class RecordState:
     """What the scanner learnt about one record while feeding it to Bio."""
 
-    __slots__ = ("index", "line", "title", "id", "n", "star", "error", "notes", "digits", "spaces",
+    __slots__ = ("index", "line", "title", "id", "n", "star", "stars", "error", "notes", "digits", "spaces",
                  "ws_line", "digit_line")
 
     def __init__(self, index: int, line: int):
@@ -158,6 +158,7 @@ class RecordState:
         self.id: Optional[str] = None
         self.n = 0                   # residues kept so far
         self.star = None             # (line, column, position) of the first '*'
+        self.stars = 0               # how many (only trailing ones are accepted)
         self.error: Optional[InvalidFastaError] = None
         self.notes: list = []        # (severity, code, reason, line, position)
         self.digits = self.spaces = 0
@@ -287,6 +288,7 @@ class LineScanner:
                 st.digits += 1
                 st.digit_line = st.digit_line or self.lineno
             elif c == "*":
+                st.stars += 1
                 if st.star is None:
                     st.star = (self.lineno, col0 + i + 1, st.n + 1)
             else:

@@ -92,6 +92,7 @@ def test_terminal_stop_removed_with_note(write_fasta):
     assert [r.seq for r in items] == ["MKVL", "GG"]
     assert [(p["code"], p["severity"], p["line"], p["position"]) for p in pr.problems] == [
         ("terminal_stop", "note", 3, 5), ("terminal_stop", "note", 5, 3)]
+    assert [p["reason"] for p in pr.problems] == ["terminal '*' removed", "2 terminal '*' removed"]
 
 
 def test_terminal_stop_then_blank_and_spaces_is_still_terminal(write_fasta):
