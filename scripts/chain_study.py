@@ -27,9 +27,8 @@ import yaml
 import seqgsn
 from seqgsn.alphabet import SS8, ss8_to_ss3
 from seqgsn.config import config_from_dict, config_to_dict
-from seqgsn.data.training_set import parse_entry
+from seqgsn.data.training_set import read_entry
 from seqgsn.errors import SeqGSNError
-from seqgsn.io.corpus import read_corpus
 from seqgsn.evaluation import evaluate, majority_vote, segments, wasserstein1
 from seqgsn.records import Prediction
 
@@ -247,8 +246,7 @@ def with_chain(predictor, overrides: dict, source: str = "--chain") -> None:
 
 
 def run(args, skip: set, overrides: dict, ap) -> None:
-    path, opts = parse_entry(args.data)          # 'splits.zip?split=test' as in data.train
-    refs = [r for r in read_corpus(str(path), **opts) if r.ss8 is not None and r.eval_mask().any()]
+    refs = [r for r in read_entry(args.data) if r.ss8 is not None and r.eval_mask().any()]
     if not refs:                                 # every part below scores 8-state labels (FLIP has 3-state only)
         ap.exit(2, f"{ap.prog}: error: needs chains with 8-state labels; {args.data} has none\n")
     if args.max_chains:

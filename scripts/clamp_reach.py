@@ -23,9 +23,8 @@ from collections import Counter, defaultdict
 import numpy as np
 
 import seqgsn
-from seqgsn.data.training_set import parse_entry
+from seqgsn.data.training_set import read_entry
 from seqgsn.errors import SeqGSNError
-from seqgsn.io.corpus import read_corpus
 
 from chain_study import BANDS, band_of, clamps_for, nearest_clamp   # scripts/ is on sys.path as a script
 
@@ -78,8 +77,7 @@ def main(argv=None) -> None:
 
 
 def run(args, ap) -> None:
-    path, opts = parse_entry(args.data)
-    refs = [r for r in read_corpus(str(path), **opts) if r.ss8 is not None and r.eval_mask().any()]
+    refs = [r for r in read_entry(args.data) if r.ss8 is not None and r.eval_mask().any()]
     if not refs:                             # clamps and scores are 8-state labels (FLIP has 3-state only)
         ap.exit(2, f"{ap.prog}: error: needs chains with 8-state labels; {args.data} has none\n")
     recs = [r.as_record() for r in refs]

@@ -22,10 +22,9 @@ import torch
 
 import seqgsn
 from seqgsn.alphabet import SS8, encode_sequence, encode_ss8, ss8_to_ss3
-from seqgsn.data.training_set import parse_entry
+from seqgsn.data.training_set import read_entry
 from seqgsn.errors import SeqGSNError
 from seqgsn.evaluation import segments
-from seqgsn.io.corpus import read_corpus
 from seqgsn.model.gsn import ChainSettings
 from seqgsn.model.noise import Noise
 
@@ -66,8 +65,7 @@ def main(argv=None) -> None:
 
 
 def run(a, ap) -> None:
-    path, opts = parse_entry(a.data)
-    refs = [r for r in read_corpus(str(path), **opts) if r.ss8 is not None][: a.max_chains]
+    refs = [r for r in read_entry(a.data) if r.ss8 is not None][: a.max_chains]
     if not refs:                             # truth lengths come from 8-state labels (FLIP has 3-state only)
         ap.exit(2, f"{ap.prog}: error: needs chains with 8-state labels; {a.data} has none\n")
     predictor = seqgsn.load_model(a.model)

@@ -19,10 +19,9 @@ import numpy as np
 
 import seqgsn
 from seqgsn.alphabet import decode_ss8
-from seqgsn.data.training_set import parse_entry
+from seqgsn.data.training_set import read_entry
 from seqgsn.errors import SeqGSNError
 from seqgsn.evaluation import evaluate
-from seqgsn.io.corpus import read_corpus
 
 
 def average(per_model: list) -> list:
@@ -54,8 +53,7 @@ def main(argv=None) -> None:
 
 
 def run(a) -> None:
-    path, opts = parse_entry(a.data)        # 'splits.zip?split=test' as in data.train
-    refs = [r for r in read_corpus(str(path), **opts) if (r.ss8 or r.ss3) is not None]
+    refs = [r for r in read_entry(a.data) if (r.ss8 or r.ss3) is not None]
     per_model = []
     for path in a.models:
         preds = seqgsn.load_model(path).predict([r.as_record() for r in refs])

@@ -25,8 +25,7 @@ import numpy as np
 import seqgsn
 from seqgsn.errors import SeqGSNError
 from seqgsn.evaluation import evaluate
-from seqgsn.data.training_set import parse_entry
-from seqgsn.io.corpus import read_corpus
+from seqgsn.data.training_set import read_entry
 
 
 def per_chain_counts(model_path, refs) -> dict:
@@ -90,8 +89,7 @@ def main(argv=None) -> None:
 
 
 def run(a) -> None:
-    path, opts = parse_entry(a.data)                # 'splits.zip?split=test' as in data.train
-    refs = [r for r in read_corpus(str(path), **opts) if (r.ss8 or r.ss3) is not None]
+    refs = [r for r in read_entry(a.data) if (r.ss8 or r.ss3) is not None]
     A = per_chain_counts(a.a, refs)
     print(f"{len(refs)} chains, {int(A['n8'].sum()):,} evaluated 8-state / {int(A['n'].sum()):,} 3-state residues; "
           f"A = {a.a}")

@@ -18,9 +18,8 @@ import time
 import torch
 
 import seqgsn
-from seqgsn.data.training_set import parse_entry
+from seqgsn.data.training_set import read_entry
 from seqgsn.errors import SeqGSNError
-from seqgsn.io.corpus import read_corpus
 from seqgsn.model.gsn import SeqGSN
 from seqgsn.model.noise import Noise
 
@@ -52,8 +51,7 @@ def main(argv=None) -> None:
 
 def run(a) -> None:
     torch.set_num_threads(a.threads)
-    path, opts = parse_entry(a.data)
-    recs = [r.as_record() for r in read_corpus(str(path), **opts)]
+    recs = [r.as_record() for r in read_entry(a.data)]
     n_res = sum(len(r.seq) for r in recs)
     pred = seqgsn.load_model(a.model, steps=a.steps, precision="fp32")
     pred.predict(recs[:50])                                  # warm-up (oneDNN primitive cache)

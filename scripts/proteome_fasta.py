@@ -18,10 +18,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from seqgsn.data.training_set import parse_entry
-from seqgsn.errors import InvalidFileError, SeqGSNError
+from seqgsn.data.training_set import find_entry
+from seqgsn.errors import SeqGSNError
 from seqgsn.io.corpus import read_corpus
-from seqgsn.paths import data_root
 
 DEFAULT = ["prottrans_netsurfp2_csv/CB513_HHblits.csv", "pisces_pdb2018", "scratch1d_sspro",
            "icml2014_cb6133filtered", "flip_secondary_structure/splits.zip?split=train",
@@ -62,14 +61,11 @@ def distinct_sequences(corpora: list) -> list:
     """-> [(id, seq)] of the first occurrence of each sequence, ids '<corpus tag>:<record id>'."""
     seen, seqs, tags = set(), [], set()
     for i, entry in enumerate(corpora):
-        path, opts = parse_entry(entry)
+        path, opts = find_entry(entry)        # the defaults live under the data root: it says where it looked
         tag = corpus_tag(path, opts)
         if tag in tags:                      # two corpora with one name (a/x.csv, b/x.csv): keep ids distinct
             tag = f"{tag}-{i + 1}"
         tags.add(tag)
-        if not path.exists():                # the defaults live under the data root: say where we looked
-            raise InvalidFileError(f"no such file or folder, here or under the data root {data_root()} "
-                                   "(set SEQGSN_DATA to move it)", file=path)
         for r in read_corpus(str(path), **opts):
             if r.seq not in seen:
                 seen.add(r.seq)

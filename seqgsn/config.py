@@ -270,10 +270,15 @@ def _check_ranges(cfg: Config, source: str) -> None:
                                   f"{' (each entry)' if key.endswith('[]') else ''}, got {v!r}", file=source)
 
 
+def trains_x_term(m: ModelConfig, t: TrainConfig) -> bool:
+    """The hybrid x-term is trained (Zoehrer & Pernkopf): lambda < 1, x masked, train.x_term on."""
+    return t.hybrid_lambda < 1 and m.x_corruption_p > 0 and t.x_term
+
+
 def validate(cfg: Config, source: str = "<config>") -> None:
     m, t, c = cfg.model, cfg.train, cfg.chain
     _check_ranges(cfg, source)
-    hybrid = t.hybrid_lambda < 1 and m.x_corruption_p > 0 and t.x_term
+    hybrid = trains_x_term(m, t)
     # settings that would be silently ignored (the trainer's hybrid / masking conditions)
     if cfg.data.unlabeled and not hybrid:
         raise ConfigError("data.unlabeled trains only the hybrid x-term: it needs train.hybrid_lambda < 1, "
@@ -308,7 +313,7 @@ def validate(cfg: Config, source: str = "<config>") -> None:
         raise ConfigError(f"train.relabel_p must be in [0, 1), got {t.relabel_p}", file=source)
     if not 0.0 <= t.hybrid_lambda <= 1.0:
         raise ConfigError("train.hybrid_lambda must be in [0, 1]", file=source)
-    if t.x_walkback and not (t.x_term and t.hybrid_lambda < 1 and cfg.model.x_corruption_p > 0):
+    if t.x_walkback and not hybrid:
         raise ConfigError("train.x_walkback needs the hybrid x-term (train.hybrid_lambda < 1, train.x_term, "
                           "model.x_corruption_p > 0)", file=source)
     if t.walkback < 1 or c.steps < 1 or not 0 <= c.burn_in < c.steps:

@@ -23,11 +23,9 @@ _SPLIT = click.option("--split", default=None, type=click.Choice(["all", "train"
 def _read(src, fmt, split):
     """SRC as every command takes it: a path as typed or under the data root, reader options after '?'
     (``splits.zip?split=test``); ``--split`` is the same option."""
-    from ..data.training_set import parse_entry
+    from ..data.training_set import find_entry
     from ..io.corpus import detect_format, read_corpus
-    path, opts = parse_entry(str(src))
-    if not path.exists():
-        raise SeqGSNError("no such file or folder (here or under the data root)", file=str(src).partition("?")[0])
+    path, opts = find_entry(src)
     if split is not None:
         if opts.get("split", split) != split:
             raise click.UsageError(f"--split {split} and {src} name different splits")

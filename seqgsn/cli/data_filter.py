@@ -46,14 +46,6 @@ class _GreedyAgainst(click.Command):
         return super().parse_args(ctx, out)
 
 
-def _read(entry: str, fmt: str | None) -> list:
-    from ..io.corpus import read_corpus
-    from ..data.training_set import parse_entry
-
-    path, opts = parse_entry(entry)
-    return read_corpus(path, format=fmt or None, **opts)
-
-
 def _write_json(path, obj) -> None:
     from ..io.atomic import atomic_write
 
@@ -100,6 +92,7 @@ def filter_cmd(src, against, identity, coverage, evalue, out, json_path, dedupe,
     from ..data.redundancy import filter_against
 
     from ..data.redundancy.mmseqs import describe_mmseqs, n_steps
+    from ..data.training_set import read_entry
     from ..io.atomic import check_plain_name, check_writable
     from ..progress import ticker
 
@@ -111,10 +104,10 @@ def filter_cmd(src, against, identity, coverage, evalue, out, json_path, dedupe,
         check_writable(json_path, what="--json report", inputs=inputs + [("corpus file (-o)", out)])
     t0 = time.perf_counter()
     with ticker(f"filter: reading {src} and {len(against)} test corpora", quiet=quiet):
-        records = _read(src, fmt)
+        records = read_entry(src, fmt or "")
         tests = []
         for t in against:
-            tests.extend(_read(t, against_format))
+            tests.extend(read_entry(t, against_format or ""))
     n_input = len(records)
     dup_report = None
     if dedupe:
@@ -165,13 +158,14 @@ def split_cmd(src, outdir, val_fraction, seed, identity, coverage, fmt, method, 
     from ..io.store import save_corpus
     from ..data.redundancy import cluster_indices, find_mmseqs, split_by_cluster
 
+    from ..data.training_set import read_entry
     from ..io.atomic import check_writable
     from ..progress import ticker
 
     check_writable(outdir, directory=True, what="output folder", inputs=[("input", src)])   # created after clustering
     t0 = time.perf_counter()
     with ticker(f"split: reading {src}", quiet=quiet):
-        records = _read(src, fmt)
+        records = read_entry(src, fmt or "")
     with ticker(f"split: clustering {len(records):,} chains", quiet=quiet):
         labels = cluster_indices(records, identity, coverage, method, threads)
     train, val = split_by_cluster(records, val_fraction=val_fraction, seed=seed,

@@ -95,7 +95,7 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
     from ..evaluation.experiment_report import format_generative_report
     from ..evaluation.experiments import clamp_experiment, decode_comparison, sample_experiment, select_chains
     from ..io.atomic import atomic_write, check_writable
-    from ..io.corpus import read_corpus
+    from ..io.corpus import detect_format, read_corpus
     from ..evaluation.residue_table import write_residue_table
     from ..records import Prediction
 
@@ -127,10 +127,10 @@ def evaluate(model_path, data_path, fmt, json_out, report_dir, steps, burn_in, s
         raise SeqGSNError("corpus not found", file=data_path.partition("?")[0])
     model = load_model(model_path, steps=steps, burn_in=burn_in, threads=threads, device=device,
                        precision=precision)
+    fmt = fmt or detect_format(p)           # once: the read and the note below both need it
     with ticker(f"evaluate: reading {data_path}", quiet=quiet):
         refs = read_corpus(p, format=fmt, **opts)
-    from ..io.corpus import detect_format
-    if "split" not in opts and (fmt or detect_format(p)) == "flip":
+    if "split" not in opts and fmt == "flip":
         # splits.zip holds train, val and test together: scoring all of it is rarely what a benchmark means
         click.echo(f"note: {data_path} read whole (split=all: train, val and test, {len(refs):,} chains); "
                    f"a test set is {data_path}?split=test", err=True)

@@ -58,11 +58,19 @@ def parse_entry(entry: str):
     return p, opts
 
 
-def _read(entry: str, fmt: str = "") -> list:
-    p, opts = parse_entry(entry)
-    if not p.exists():           # say both places looked in: a typo and a missing data root look alike
-        raise InvalidFileError(f"no such file or folder, here or under the data root {data_root()} "
-                               "(set SEQGSN_DATA to move it)", file=p)
+def find_entry(entry: str):
+    """:func:`parse_entry` of an entry that must exist -> (Path, {k: v}); InvalidFileError otherwise."""
+    p, opts = parse_entry(str(entry))
+    if not p.exists():           # a relative name: say both places looked in (a typo and a missing root look alike)
+        where = "" if p.is_absolute() else (f", here or under the data root {data_root()} "
+                                            "(set SEQGSN_DATA to move it)")
+        raise InvalidFileError(f"no such file or folder{where}", file=p)
+    return p, opts
+
+
+def read_entry(entry: str, fmt: str = "") -> list:
+    """The records of a corpus entry as every command names it ('path?k=v', here or under the data root)."""
+    p, opts = find_entry(entry)
     return read_corpus(p, format=fmt or None, **opts)
 
 
@@ -130,7 +138,7 @@ def _filtered_corpus(entry: str, fmt: str, cfg: DataConfig, tests: list, against
         info = json.loads(info_path.read_text())
         log(f"[data] {entry}: {info['chains']} chains, cached filter keeps {len(kept)}")
         return kept, info, key
-    recs = _read(entry, fmt)
+    recs = read_entry(entry, fmt)
     if tests:
         res = _filter(recs, tests, cfg, f"{entry} ({len(recs)} chains)", log, progress)
         kept = res.kept
@@ -210,7 +218,7 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
     cache_dir.mkdir(parents=True, exist_ok=True)
     tests = []
     for t in cfg.filter_against:
-        tests.extend(_read(t))
+        tests.extend(read_entry(t))
     desc = {"corpora": [], "filter_against": list(cfg.filter_against),
             "filter_identity": cfg.filter_identity, "filter_coverage": cfg.filter_coverage,
             # a label recorded in model files (kept byte-identical across the layout move), not an import path
@@ -243,7 +251,7 @@ def build_train_data(cfg: DataConfig, seed: int, cache_dir: Path, log: Callable 
     train, val = _split(kept_all, cfg, seed, cache_dir, log, progress)
     unl = []
     for entry in cfg.unlabeled:
-        u = _read(entry)
+        u = read_entry(entry)
         if tests:
             u = _filter(u, tests, cfg, f"{entry} ({len(u)} unlabelled chains)", log, progress).kept
         for r in u:

@@ -28,7 +28,7 @@ from ..alphabet import MASK, SS8, SS8_TO_SS3_INDEX
 from ..chain.crf_fit import fit_pairwise
 from ..chain.marginals import chain_marginals
 from ..chain.temperature import fit_temperature
-from ..config import Config, config_to_dict, dump_config
+from ..config import Config, config_to_dict, dump_config, trains_x_term
 from ..data.batches import Example, example_batches, iterate_batches, length_batches
 from ..devices import autocast, resolve_precision
 from ..errors import CheckpointError
@@ -103,7 +103,7 @@ class Trainer:
         def rand(*shape):          # drawn on the CPU generator, then moved: same draws on every device
             return torch.rand(*shape, generator=gen).to(dev)
         x_p = model_cfg.x_corruption_p
-        hybrid = train_cfg.hybrid_lambda < 1.0 and x_p > 0 and train_cfg.x_term
+        hybrid = trains_x_term(model_cfg, train_cfg)
         walk_x = hybrid and train_cfg.x_walkback          # the chain masks x itself, step by step
         mask_x_once = x_p > 0 and (hybrid or not train_cfg.x_term) and not walk_x   # x_term off: masking alone
         x_where, tok_in = None, tokens
