@@ -116,8 +116,15 @@ class Dist:
             for p in module.parameters():
                 tdist.broadcast(p.data, 0)
 
-    def close(self) -> None:
+    def close(self, finished: bool = True) -> None:
+        """Leave the job. After a run that ``finished`` on this rank, every rank first meets at a barrier:
+        a rank that tore down its gloo connections while its peer was still writing or closing them was
+        seen to abort at exit now and then (SIGABRT, "terminate called without an active exception") after
+        a training run had finished. After a failure no barrier (the peers may never reach it; torchrun
+        stops them)."""
         if self.active and tdist.is_initialized():
+            if finished:
+                tdist.barrier()
             tdist.destroy_process_group()
             self.active = False
 

@@ -81,6 +81,7 @@ def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, erro
         FastaSource(input).close()     # fail on a missing/unreadable input before loading the model
     from .. import distributed   # torchrun: ranks share the chunks (seqgsn.chain.distributed_run)
     dist, device = distributed.setup(device)
+    finished = False
     try:
         distributed.share_threads(dist, threads)
         predictor = _load(model_path, threads, device, precision)
@@ -91,13 +92,14 @@ def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, erro
         else:
             res = pipeline.run(predictor, input, out=out, opts=opts, clamp_file=clamp_file,
                                errors_file=errors_file, resume=resume, progress=False if quiet else None)
+        finished = True
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): silence the interpreter's final flush of stdout
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise
     finally:
-        dist.close()
+        dist.close(finished)
     if dist.is_main:
         _finish(res, errors_file)
 
