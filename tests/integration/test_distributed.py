@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(shutil.which("torchrun") is None and
 
 
 def _env(**extra):
-    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PYTHONFAULTHANDLER="1")   # a rank that aborts (SIGABRT) prints its Python stacks into r.stderr
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
