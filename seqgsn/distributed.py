@@ -116,6 +116,13 @@ class Dist:
             for p in module.parameters():
                 tdist.broadcast(p.data, 0)
 
+    def __enter__(self) -> "Dist":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        """``with dist:`` leaves the job on the way out: finished unless an exception is on its way."""
+        self.close(finished=exc_type is None)
+
     def close(self, finished: bool = True) -> None:
         """Leave the job. After a run that ``finished`` on this rank, every rank first meets at a barrier:
         a rank that tore down its gloo connections while its peer was still writing or closing them was

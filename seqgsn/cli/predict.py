@@ -81,25 +81,22 @@ def _run(mode, input, out, model_path, clamp_file, seed, burn_in, on_error, erro
         FastaSource(input).close()     # fail on a missing/unreadable input before loading the model
     from .. import distributed   # torchrun: ranks share the chunks (seqgsn.chain.distributed_run)
     dist, device = distributed.setup(device)
-    finished = False
-    try:
-        distributed.share_threads(dist, threads)
-        predictor = _load(model_path, threads, device, precision)
-        if dist.world > 1:
-            from ..chain.distributed_run import run as run_distributed
-            res = run_distributed(predictor, input, dist, out=out, opts=opts, clamp_file=clamp_file,
-                                  errors_file=errors_file, resume=resume)
-        else:
-            res = pipeline.run(predictor, input, out=out, opts=opts, clamp_file=clamp_file,
-                               errors_file=errors_file, resume=resume, progress=False if quiet else None)
-        finished = True
-    except BrokenPipeError:
-        # the reader went away (e.g. `| head`): silence the interpreter's final flush of stdout
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise
-    finally:
-        dist.close(finished)
+    with dist:
+        try:
+            distributed.share_threads(dist, threads)
+            predictor = _load(model_path, threads, device, precision)
+            if dist.world > 1:
+                from ..chain.distributed_run import run as run_distributed
+                res = run_distributed(predictor, input, dist, out=out, opts=opts, clamp_file=clamp_file,
+                                      errors_file=errors_file, resume=resume)
+            else:
+                res = pipeline.run(predictor, input, out=out, opts=opts, clamp_file=clamp_file,
+                                   errors_file=errors_file, resume=resume, progress=False if quiet else None)
+        except BrokenPipeError:
+            # the reader went away (e.g. `| head`): silence the interpreter's final flush of stdout
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise
     if dist.is_main:
         _finish(res, errors_file)
 

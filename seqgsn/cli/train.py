@@ -93,8 +93,7 @@ def train(config_path, run_dir, resume_dir, train_data, seed, threads, device, p
     if precision is not None:
         cfg = replace(cfg, train=replace(cfg.train, precision=precision))
     dist, device = distributed.setup(device)
-    finished = False
-    try:
+    with dist:
         dev = resolve_device(device)
         distributed.share_threads(dist, cfg.train.threads)
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -102,9 +101,6 @@ def train(config_path, run_dir, resume_dir, train_data, seed, threads, device, p
         log(f"[train] run folder {run_dir}" + (f", config {config_path}" if config_path else ""))
         summary = run_training(cfg, run_dir, resume=bool(resume_dir), log=log, progress=not quiet and dist.is_main,
                                device=str(dev), dist=dist)
-        finished = True
-    finally:
-        dist.close(finished)
     if dist.is_main:
         _learning_curves(run_dir, log)
         click.echo(format_summary(summary, run_dir))

@@ -1,6 +1,7 @@
 """seqgsn.distributed: the single-process arithmetic of the data-parallel split, and leaving a job
 (barrier before tearing down after a finished run, none after a failure). A one-process gloo group stands
 in for torchrun; the multi-process runs are tests/integration/test_distributed.py."""
+import contextlib
 import socket
 
 import pytest
@@ -67,3 +68,14 @@ def test_sync_grads_in_one_process_divides_by_the_batches(one_process_group):
     p.grad = torch.full((3,), 4.0)
     one_process_group.sync_grads([p, q], n_batches_in_step=2)
     assert torch.equal(p.grad, torch.full((3,), 2.0)) and q.grad is None
+
+
+@pytest.mark.parametrize("failure", [False, True])
+def test_with_block_leaves_the_job_finished_unless_an_exception_passes(one_process_group, monkeypatch, failure):
+    seen = []
+    monkeypatch.setattr(Dist, "close", lambda self, finished=True: seen.append(finished))
+    with pytest.raises(RuntimeError) if failure else contextlib.nullcontext():
+        with one_process_group:
+            if failure:
+                raise RuntimeError("a rank failed")
+    assert seen == [not failure]
