@@ -1,7 +1,8 @@
 """Configuration: defaults live here in frozen dataclasses; YAML files only override.
 
 ``load_config(path)`` reads a YAML mapping with optional sections ``data``, ``model``,
-``chain``, ``train``; an unknown section or key is a :class:`ConfigError` naming it.
+``chain``, ``train``; an unknown section or key, or a key given twice in one mapping, is a
+:class:`ConfigError` naming it.
 ``asdict(cfg)`` is what gets written beside every run and into every checkpoint.
 """
 from __future__ import annotations
@@ -211,6 +212,31 @@ def config_from_dict(d: Optional[dict], source: str = "<dict>") -> Config:
     return cfg
 
 
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key, first_line: int, line: int):
+        super().__init__(f"key '{key}' given twice (lines {first_line} and {line}; YAML would keep the last)")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key given twice in one mapping: PyYAML keeps the last one
+    silently, so a stray ``data:`` line would override (or be overridden by) the real section."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.get(key)
+            except TypeError:          # an unhashable key: the base class reports it
+                continue
+            if first is not None:
+                raise _DuplicateKey(key, first.line + 1, key_node.start_mark.line + 1)
+            seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path) -> Config:
     path = Path(path)
     try:
@@ -218,7 +244,9 @@ def load_config(path) -> Config:
     except OSError as e:
         raise ConfigError(f"cannot read config: {e.strerror}", file=path) from None
     try:
-        d = yaml.safe_load(text)
+        d = yaml.load(text, Loader=_UniqueKeyLoader)
+    except _DuplicateKey as e:
+        raise ConfigError(str(e), file=path) from None
     except yaml.YAMLError as e:
         raise ConfigError(f"invalid YAML: {e}", file=path) from None
     return config_from_dict(d, str(path))

@@ -52,6 +52,10 @@ def test_yaml_overrides_only_named_keys(tmp_path):
     # settings the trainer would silently ignore
     ("data:\n  unlabeled: [u.fasta]\n", "data.unlabeled trains only the hybrid x-term"),
     ("model:\n  x_corruption_p: 0.15\n", "does nothing with train.hybrid_lambda 1"),
+    # a key given twice: PyYAML would keep the last one silently
+    ("data:\n  min_len: 5\ndata:\n  dedupe: near\n", "key 'data' given twice (lines 1 and 3"),
+    ("train:\n  epochs: 3\n  lr: 0.1\n  epochs: 4\n", "key 'epochs' given twice (lines 2 and 4"),
+    ("train: {epochs: 3, epochs: 4}\n", "key 'epochs' given twice (lines 1 and 1"),
 ])
 def test_invalid_configs_name_the_problem(tmp_path, text, needle):
     p = tmp_path / "bad.yaml"
